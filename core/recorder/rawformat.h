@@ -1,0 +1,130 @@
+/* Raw record format shared by the injected recorder (writer) and core's ingest (reader).
+ *
+ * Plain C layout, host byte order: the records never leave the machine that made them; the
+ * bundle is the portable form. Each process image appends to <run-dir>/<pid>.rec with one
+ * write(2) per record (O_APPEND), so a record is either wholly in the file or absent, and a
+ * process killed by SIGKILL loses nothing it had recorded. The launcher appends its own
+ * records (output text, exits) to <run-dir>/launcher.rec.
+ *
+ * Every record: RawHeader, then `size - sizeof(RawHeader)` payload bytes. Strings in payloads
+ * are length-prefixed (uint32) and not NUL-terminated. Readers skip unknown types and stop at
+ * a short trailing record.
+ */
+#ifndef INITSCOPE_RAWFORMAT_H
+#define INITSCOPE_RAWFORMAT_H
+
+#include <stdint.h>
+
+#define INITSCOPE_RAW_VERSION 1u
+
+/* Environment the launcher hands to every process of the tree. */
+#define INITSCOPE_ENV_RUN_DIR "INITSCOPE_RUN_DIR"
+#define INITSCOPE_ENV_SOCKET "INITSCOPE_SOCKET"
+
+enum RawType {
+    RAW_PROC_START = 1,  /* RawProcStart + exe + cmdline (NUL-separated) + environ */
+    RAW_LIB_SEARCH = 2,  /* RawLibSearch + name */
+    RAW_LIB_OPEN = 3,    /* RawLibOpen + l_name */
+    RAW_LIB_CLOSE = 4,   /* RawLibClose */
+    RAW_ACTIVITY = 5,    /* RawActivity */
+    RAW_PREINIT = 6,     /* no payload: every object is loaded, main() is next */
+    RAW_CAPTURE = 7,     /* RawCapture: how stdout/stderr capture was set up */
+    RAW_NOTE = 8,        /* text: something the recorder wants the reader to know */
+    /* Launcher records (launcher.rec). */
+    RAW_OUTPUT = 32,     /* RawOutput + bytes */
+    RAW_PROC_EXIT = 33,  /* RawProcExit */
+    RAW_PROC_FORK = 34,  /* RawProcFork: a process seen by the kernel's process events */
+    RAW_RUN_INFO = 35,   /* RawRunInfo */
+};
+
+struct RawHeader {
+    uint32_t size;  /* whole record, header included */
+    uint16_t type;  /* enum RawType */
+    uint16_t flags;
+    uint64_t ts_ns; /* CLOCK_MONOTONIC */
+    uint32_t pid;
+    uint32_t tid;
+};
+
+struct RawProcStart {
+    uint32_t version; /* INITSCOPE_RAW_VERSION */
+    uint32_t ppid;
+    uint64_t proc_start_ticks; /* /proc/self/stat field 22: same across exec, new on pid reuse */
+    int64_t realtime_ns;       /* CLOCK_REALTIME at the same moment as the header's ts_ns */
+    uint32_t exe_len;
+    uint32_t cmdline_len;
+    uint32_t environ_len;
+    uint32_t reserved;
+};
+
+/* la_objsearch: one candidate path, in the order ld.so tries them. */
+struct RawLibSearch {
+    uint64_t requester; /* cookie of the object whose dependency or dlopen this is */
+    uint32_t origin;    /* LA_SER_* flag */
+    int32_t exists;     /* 1 the path exists, 0 it does not, -1 not checked */
+    uint32_t name_len;
+    uint32_t redirected_len; /* a replacement path follows the name when non-zero */
+};
+
+struct RawLibOpen {
+    uint64_t cookie; /* link_map address */
+    int64_t lmid;
+    uint64_t base; /* l_addr */
+    uint32_t name_len;
+    uint32_t reserved;
+};
+
+struct RawLibClose {
+    uint64_t cookie;
+};
+
+struct RawActivity {
+    uint64_t cookie;
+    uint32_t flag; /* LA_ACT_* */
+    uint32_t reserved;
+};
+
+enum RawStream { RAW_STREAM_STDOUT = 1, RAW_STREAM_STDERR = 2 };
+
+struct RawCapture {
+    uint32_t stream;  /* RawStream */
+    int32_t status;   /* 0 captured, else the errno that stopped it */
+};
+
+struct RawOutput {
+    uint64_t image_key; /* header ts_ns of the writer's RAW_PROC_START, 0 if unknown */
+    uint32_t stream;    /* RawStream */
+    uint32_t data_len;
+};
+
+enum RawExitKind { RAW_EXIT_CODE = 1, RAW_EXIT_SIGNAL = 2, RAW_EXIT_UNKNOWN = 3 };
+
+struct RawProcExit {
+    uint32_t kind;  /* RawExitKind */
+    int32_t value;  /* exit code or signal number */
+    uint32_t core_dumped;
+    uint32_t source; /* 1 waitpid by the launcher, 2 kernel process events, 3 pidfd only */
+};
+
+struct RawProcFork {
+    uint32_t parent_pid;
+    uint32_t child_pid;
+};
+
+struct RawRunInfo {
+    int64_t realtime_ns; /* CLOCK_REALTIME when the header's ts_ns was taken */
+    uint32_t root_pid;
+    uint32_t event; /* 1 started, 2 ended, 3 timeout fired, 4 cancelled */
+};
+
+/* Hello sent by the recorder over INITSCOPE_SOCKET (SOCK_SEQPACKET) with SCM_RIGHTS carrying
+ * up to four descriptors: for each stream in `streams`, the original descriptor then the
+ * read end of the new pipe. The launcher answers with one byte once it owns them. */
+struct RawHello {
+    uint32_t version;
+    uint32_t pid;
+    uint64_t image_key;
+    uint32_t streams[2]; /* RawStream values, 0 = slot unused */
+};
+
+#endif
