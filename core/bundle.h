@@ -63,7 +63,8 @@ private:
 };
 
 // Read access to a bundle. All queries are answered from the file on demand, so a bundle of
-// millions of events opens at once. Returned ids are the row ids of the file.
+// millions of events opens at once. Returned ids are the row ids of the file. Use it from the
+// thread that opened it: a QtSql connection belongs to its thread.
 class BundleReader
 {
 public:
@@ -91,6 +92,10 @@ public:
     QList<LibSearch> libSearches(qint64 runId, qint64 processId = -1) const;
     QList<LibLoad> libLoads(qint64 runId, qint64 processId = -1) const;
     QList<Artifact> artifacts(qint64 runId) const;
+
+    // Set once a query could not be answered from the file (damaged, or changed on disk after
+    // open()); that query returned an empty or partial result. Empty while all is well.
+    std::optional<BundleError> queryError() const;
 
 private:
     BundleReader();

@@ -114,6 +114,7 @@ struct Event {
     QString kind;
     QString name;
     QByteArray payload; // JSON object text
+    qint64 runId = -1;  // filled by the reader; a writer derives it from processId when -1
 };
 
 // A file that belongs to the run: shim libraries, collected logs, the run config.

@@ -1,0 +1,152 @@
+// initscope record: run a command with the recorder injected and save a bundle.
+#include "commands.h"
+
+#include "recording.h"
+
+#include <QCommandLineParser>
+
+#include <csignal>
+#include <cstdio>
+
+namespace initscope::cli {
+
+namespace {
+
+Recording *g_recording = nullptr;
+
+void onInterrupt(int)
+{
+    if (g_recording)
+        g_recording->requestCancel();
+}
+
+} // namespace
+
+// Shared with `demo`: records and reports one line of summary on stderr.
+int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
+{
+    Recording recording;
+    g_recording = &recording;
+    struct sigaction sa {};
+    sa.sa_handler = onInterrupt;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    struct sigaction oldInt {}, oldTerm {}, oldHup {};
+    sigaction(SIGINT, &sa, &oldInt);
+    sigaction(SIGTERM, &sa, &oldTerm);
+    sigaction(SIGHUP, &sa, &oldHup);
+    RecordResult result = recording.record(options);
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+    sigaction(SIGHUP, &oldHup, nullptr);
+    g_recording = nullptr;
+    if (resultOut)
+        *resultOut = result;
+
+    switch (result.status) {
+    case RecordResult::Status::StartFailed:
+        std::fprintf(stderr, "initscope: %s\n", qPrintable(result.error));
+        return 127;
+    case RecordResult::Status::Failed:
+        std::fprintf(stderr, "initscope: %s\n", qPrintable(result.error));
+        return result.launch.started ? ExitInternal : ExitCantCreate;
+    case RecordResult::Status::Saved:
+        break;
+    }
+    const LaunchResult &l = result.launch;
+    QString outcome;
+    if (l.timedOut)
+        outcome = QStringLiteral("timed out, process tree killed");
+    else if (l.cancelled)
+        outcome = QStringLiteral("cancelled, process tree killed");
+    else if (l.exitSignal)
+        outcome = QStringLiteral("killed by signal %1").arg(*l.exitSignal);
+    else if (l.exitCode)
+        outcome = QStringLiteral("exit %1").arg(*l.exitCode);
+    std::fprintf(stderr, "initscope: %s; %d processes, %d events, %lld bytes of output -> %s\n",
+                 qPrintable(outcome), result.stats.processes, result.stats.events,
+                 static_cast<long long>(result.stats.outputBytes), qPrintable(result.bundlePath));
+    if (!result.rawDirectory.isEmpty())
+        std::fprintf(stderr, "initscope: raw records kept in %s\n", qPrintable(result.rawDirectory));
+    if (l.timedOut)
+        return ExitTimeout;
+    if (l.cancelled)
+        return 130;
+    if (l.exitSignal)
+        return 128 + *l.exitSignal;
+    return l.exitCode.value_or(ExitInternal);
+}
+
+int cmdRecord(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs COMMAND with the recorder injected into it and every descendant, and saves what "
+        "happened as a bundle. Exits with the command's exit status (128+N for signal N, 124 "
+        "on timeout, 130 when interrupted)."));
+    parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
+    parser.addHelpOption();
+    const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
+                                    QStringLiteral("Bundle to write (default: <program>-<time>.initscope)."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption env(QStringLiteral("env"), QStringLiteral("Set a variable for the target."),
+                                 QStringLiteral("K=V"));
+    const QCommandLineOption unset(QStringLiteral("unset"),
+                                   QStringLiteral("Remove a variable from the target's environment."),
+                                   QStringLiteral("K"));
+    const QCommandLineOption clean(QStringLiteral("clean-env"),
+                                   QStringLiteral("Start from a minimal environment (PATH, HOME, USER, "
+                                                  "LOGNAME, LANG, TERM, TMPDIR, TZ)."));
+    const QCommandLineOption timeout(QStringLiteral("timeout"),
+                                     QStringLiteral("Kill the whole tree after this many seconds."),
+                                     QStringLiteral("SECONDS"));
+    const QCommandLineOption quiet({QStringLiteral("q"), QStringLiteral("quiet")},
+                                   QStringLiteral("Do not show the target's output while it runs."));
+    const QCommandLineOption keepRaw(QStringLiteral("keep-raw"),
+                                     QStringLiteral("Keep the raw record directory."));
+    const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Name of the run."),
+                                  QStringLiteral("NAME"));
+    parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name});
+    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The program and its arguments."),
+                                 QStringLiteral("-- COMMAND [ARGS...]"));
+    if (!parser.parse(QStringList{QStringLiteral("initscope record")} + args)) {
+        std::fprintf(stderr, "initscope record: %s\n", qPrintable(parser.errorText()));
+        return ExitUsage;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::printf("%s", qPrintable(parser.helpText()));
+        return ExitOk;
+    }
+    RecordOptions options;
+    options.command = parser.positionalArguments();
+    if (options.command.isEmpty()) {
+        std::fprintf(stderr, "initscope record: no command given (usage: initscope record [options] -- COMMAND [ARGS...])\n");
+        return ExitUsage;
+    }
+    for (const QString &kv : parser.values(env)) {
+        if (kv.indexOf(QLatin1Char('=')) <= 0) {
+            std::fprintf(stderr, "initscope record: --env expects NAME=VALUE, got '%s'\n", qPrintable(kv));
+            return ExitUsage;
+        }
+        options.setEnv << kv;
+    }
+    options.unsetEnv = parser.values(unset);
+    options.cleanEnv = parser.isSet(clean);
+    if (parser.isSet(timeout)) {
+        bool ok = false;
+        const double seconds = parser.value(timeout).toDouble(&ok);
+        if (!ok || seconds <= 0) {
+            std::fprintf(stderr, "initscope record: --timeout expects a positive number of seconds, got '%s'\n",
+                         qPrintable(parser.value(timeout)));
+            return ExitUsage;
+        }
+        options.timeoutSeconds = seconds;
+    }
+    options.outputPath = parser.value(output);
+    options.forwardOutput = !parser.isSet(quiet);
+    options.keepRawRecords = parser.isSet(keepRaw);
+    options.runName = parser.value(name);
+    return recordAndSummarize(options, nullptr);
+}
+
+} // namespace initscope::cli

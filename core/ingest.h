@@ -1,0 +1,35 @@
+// Ingest: turns the raw records of one run directory into a run of a bundle. Everything the
+// recorder wrote as raw facts (timestamps, pids, paths, flags) is interpreted here.
+#pragma once
+
+#include "data.h"
+
+#include <QString>
+
+namespace initscope {
+
+class BundleWriter;
+
+struct IngestOptions {
+    // Replace values of variables whose names look secret (TOKEN, SECRET, PASSWORD, …).
+    bool redactSecrets = true;
+};
+
+struct IngestStats {
+    int processes = 0;
+    int events = 0;
+    int librarySearches = 0;
+    int libraryLoads = 0;
+    qint64 outputBytes = 0;
+    int unreadableRecords = 0; // short or malformed records that were skipped
+};
+
+// Adds `run` (name, command, config, outcome filled in by the caller; timing is taken from
+// the records) with everything recorded in runDirectory to writer.
+bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writer,
+                        const IngestOptions &options, IngestStats *stats, QString *error);
+
+// True for environment variable names whose values must not travel in a bundle.
+bool isSecretVariable(const QString &name);
+
+} // namespace initscope

@@ -1,0 +1,61 @@
+// Launcher: starts a target with the recorder injected, keeps every byte of every process's
+// output, enforces the timeout, and never leaves a process behind.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+
+namespace initscope {
+
+struct LaunchSpec {
+    QStringList argv;          // argv[0] is looked up in PATH of `environment` when bare
+    QStringList environment;   // complete environment of the root, NAME=value, injection included
+    QString workingDirectory;  // empty: the launcher's own
+    std::optional<qint64> timeoutMs;
+    qint64 killGraceMs = 1000; // SIGTERM first, SIGKILL after this long
+    QString runDirectory;      // raw records go here; must exist
+    QString socketName;        // abstract socket name ("@…") the recorder connects to
+    bool forwardOutput = true; // pass the tree's output on to this process's stdout/stderr
+};
+
+struct LaunchResult {
+    bool started = false;
+    QString error;          // why the target could not be started
+    qint64 rootPid = 0;
+    std::optional<int> exitCode;
+    std::optional<int> exitSignal;
+    bool timedOut = false;
+    bool cancelled = false;
+    bool processEventsAvailable = false; // kernel process events gave every exit status
+};
+
+// One launch, blocking in run(). The process that calls run() becomes a child subreaper and
+// reaps every descendant, so it must not own other children it waits for itself (the CLI is
+// such a process; the GUI records through the CLI).
+class Launcher
+{
+public:
+    explicit Launcher(LaunchSpec spec);
+    ~Launcher();
+    Launcher(const Launcher &) = delete;
+    Launcher &operator=(const Launcher &) = delete;
+
+    LaunchResult run();
+
+    // Stops the run as a timeout would, but marks it cancelled. Async-signal-safe: callable
+    // from a SIGINT handler.
+    void requestCancel();
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+// Name of the raw record file the launcher writes in the run directory.
+inline constexpr char kLauncherRecordFile[] = "launcher.rec";
+
+} // namespace initscope

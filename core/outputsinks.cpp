@@ -1,0 +1,197 @@
+#include "outputsinks.h"
+
+#include "rawformat.h"
+#include "rawio.h"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <fcntl.h>
+#include <list>
+#include <map>
+#include <mutex>
+#include <poll.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace initscope {
+
+namespace {
+
+uint64_t monotonicNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+using PipeId = std::pair<dev_t, ino_t>;
+
+} // namespace
+
+struct OutputSinks::Private {
+    struct Sink {
+        pid_t pid = 0;
+        uint64_t imageKey = 0;
+        uint32_t stream = 0;
+        int readFd = -1;
+        int destFd = -1;
+        int holdFd = -1;
+        PipeId pipe{};
+        std::thread thread;
+        bool done = false;
+    };
+
+    int recordFd = -1;
+    std::mutex mutex;
+    std::condition_variable doneChanged;
+    std::list<Sink> sinks;
+    std::map<PipeId, Sink *> livePipes;
+    std::atomic<bool> stop{false};
+
+    void record(const Sink &s, const char *data, size_t len)
+    {
+        RawHeader h{};
+        RawOutput o{};
+        h.type = RAW_OUTPUT;
+        h.ts_ns = monotonicNs();
+        h.pid = uint32_t(s.pid);
+        h.size = uint32_t(sizeof h + sizeof o + len);
+        o.image_key = s.imageKey;
+        o.stream = s.stream;
+        o.data_len = uint32_t(len);
+        iovec iov[3] = {{&h, sizeof h}, {&o, sizeof o}, {const_cast<char *>(data), len}};
+        appendRecord(recordFd, iov, 3);
+    }
+
+    // Passes bytes on. False when the destination is gone (its reader closed it).
+    static bool forward(int fd, const char *data, size_t len)
+    {
+        while (len > 0) {
+            const ssize_t w = ::write(fd, data, len);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return false;
+            data += w;
+            len -= size_t(w);
+        }
+        return true;
+    }
+
+    void pump(Sink *s)
+    {
+        static constexpr size_t kChunk = 64 * 1024;
+        auto buffer = std::make_unique<char[]>(kChunk);
+        bool destinationOpen = s->destFd >= 0;
+        for (;;) {
+            pollfd p{s->readFd, POLLIN, 0};
+            const int ready = ::poll(&p, 1, 100);
+            if (ready == 0) {
+                if (stop.load())
+                    break;
+                continue;
+            }
+            const ssize_t n = ::read(s->readFd, buffer.get(), kChunk);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (n <= 0)
+                break;
+            record(*s, buffer.get(), size_t(n));
+            if (destinationOpen && !forward(s->destFd, buffer.get(), size_t(n))) {
+                // Without the recorder the writer would now get EPIPE/SIGPIPE; closing our read
+                // end gives it exactly that.
+                destinationOpen = false;
+                break;
+            }
+        }
+        std::lock_guard lock(mutex);
+        livePipes.erase(s->pipe);
+        for (int *fd : {&s->readFd, &s->destFd, &s->holdFd}) {
+            if (*fd >= 0)
+                ::close(*fd);
+            *fd = -1;
+        }
+        s->done = true;
+        doneChanged.notify_all();
+    }
+
+    void start(pid_t pid, uint64_t imageKey, uint32_t stream, int readFd, int dest, int hold)
+    {
+        // Called with the mutex held.
+        sinks.emplace_back();
+        Sink *s = &sinks.back();
+        s->pid = pid;
+        s->imageKey = imageKey;
+        s->stream = stream;
+        s->readFd = readFd;
+        s->destFd = dest;
+        s->holdFd = hold;
+        ::fcntl(readFd, F_SETFL, ::fcntl(readFd, F_GETFL) | O_NONBLOCK);
+        struct stat st{};
+        if (::fstat(readFd, &st) == 0) {
+            s->pipe = {st.st_dev, st.st_ino};
+            livePipes[s->pipe] = s;
+        }
+        s->thread = std::thread([this, s] { pump(s); });
+    }
+};
+
+OutputSinks::OutputSinks(int recordFd) : d(std::make_unique<Private>())
+{
+    d->recordFd = recordFd;
+}
+
+OutputSinks::~OutputSinks()
+{
+    finish();
+}
+
+void OutputSinks::addRoot(pid_t pid, uint32_t stream, int readFd, int destination)
+{
+    std::lock_guard lock(d->mutex);
+    d->start(pid, 0, stream, readFd, destination, -1);
+}
+
+void OutputSinks::addCaptured(pid_t pid, uint64_t imageKey, uint32_t stream, int readFd,
+                              int original)
+{
+    std::lock_guard lock(d->mutex);
+    int dest = original;
+    int hold = -1;
+    struct stat st{};
+    if (::fstat(original, &st) == 0 && S_ISFIFO(st.st_mode)) {
+        auto it = d->livePipes.find({st.st_dev, st.st_ino});
+        if (it != d->livePipes.end() && it->second->destFd >= 0) {
+            dest = ::fcntl(it->second->destFd, F_DUPFD_CLOEXEC, 3);
+            hold = original;
+        }
+    }
+    d->start(pid, imageKey, stream, readFd, dest, hold);
+}
+
+void OutputSinks::finish()
+{
+    {
+        // Normally every writer is gone and each stream ends by itself; a writer that
+        // escaped the tree must not keep the recording open forever.
+        std::unique_lock lock(d->mutex);
+        d->doneChanged.wait_for(lock, std::chrono::seconds(5), [this] {
+            for (const auto &s : d->sinks) {
+                if (!s.done)
+                    return false;
+            }
+            return true;
+        });
+    }
+    d->stop.store(true);
+    for (auto &s : d->sinks) {
+        if (s.thread.joinable())
+            s.thread.join();
+    }
+}
+
+} // namespace initscope

@@ -1,0 +1,35 @@
+// The launcher's side of output capture: one thread per captured stream copies every byte to
+// where the process originally meant it to go and appends it to the raw record file.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+
+namespace initscope {
+
+class OutputSinks
+{
+public:
+    explicit OutputSinks(int recordFd);
+    ~OutputSinks();
+    OutputSinks(const OutputSinks &) = delete;
+    OutputSinks &operator=(const OutputSinks &) = delete;
+
+    // A pipe the launcher made for the root: destination is where the bytes go on.
+    void addRoot(pid_t pid, uint32_t stream, int readFd, int destination);
+    // A stream a recorder handed over: `original` is the descriptor the process had before.
+    // When `original` is itself one of our pipes, the bytes skip it and go straight to its
+    // destination (so they are recorded once, for the process that wrote them), while the
+    // original stays open until this stream ends, as it would have without the recorder.
+    void addCaptured(pid_t pid, uint64_t imageKey, uint32_t stream, int readFd, int original);
+    // Waits for every stream to reach end of file.
+    void finish();
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace initscope

@@ -1,0 +1,226 @@
+#include "recording.h"
+
+#include "bundle.h"
+#include "rawformat.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QSysInfo>
+#include <QTemporaryDir>
+
+#include <unistd.h>
+
+extern char **environ;
+
+namespace initscope {
+
+namespace {
+
+QString nameOf(const QString &kv)
+{
+    const qsizetype eq = kv.indexOf(QLatin1Char('='));
+    return eq < 0 ? kv : kv.left(eq);
+}
+
+void removeVariable(QStringList &env, const QString &name)
+{
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&](const QString &kv) { return nameOf(kv) == name; }),
+              env.end());
+}
+
+QString defaultOutputPath(const RecordOptions &options)
+{
+    const QString program = QFileInfo(options.command.value(0)).fileName();
+    return QStringLiteral("%1-%2.initscope")
+        .arg(program.isEmpty() ? QStringLiteral("run") : program,
+             QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+}
+
+} // namespace
+
+QString findRecorderModule()
+{
+    const QByteArray fromEnv = qgetenv("INITSCOPE_RECORDER");
+    if (!fromEnv.isEmpty())
+        return QFileInfo::exists(QString::fromLocal8Bit(fromEnv)) ? QString::fromLocal8Bit(fromEnv)
+                                                                  : QString();
+    const QString binDir = QCoreApplication::applicationDirPath();
+    const QString name = QStringLiteral("libinitscope_recorder.so");
+    for (const QString &rel : {QStringLiteral("../lib/"), QStringLiteral("../lib/initscope/"),
+                               QStringLiteral("../lib/x86_64-linux-gnu/initscope/"),
+                               QStringLiteral("../lib64/initscope/")}) {
+        const QString candidate = QDir::cleanPath(binDir + QLatin1Char('/') + rel + name);
+        if (QFileInfo::exists(candidate))
+            return candidate;
+    }
+    return {};
+}
+
+QStringList effectiveEnvironment(const RecordOptions &options)
+{
+    QStringList base;
+    if (!options.baseEnvironmentOverride.isNull()) {
+        for (const QByteArray &kv : options.baseEnvironmentOverride.split('\0')) {
+            if (!kv.isEmpty())
+                base << QString::fromLocal8Bit(kv);
+        }
+    } else {
+        for (char **e = environ; e && *e; ++e)
+            base << QString::fromLocal8Bit(*e);
+    }
+    QStringList env;
+    if (options.cleanEnv) {
+        for (const QString &kv : base) {
+            if (kCleanEnvironment.contains(nameOf(kv)))
+                env << kv;
+        }
+    } else {
+        env = base;
+    }
+    // The recorder's own variables never leak in from a recording of a recording.
+    for (const char *own : {INITSCOPE_ENV_RUN_DIR, INITSCOPE_ENV_SOCKET})
+        removeVariable(env, QString::fromLatin1(own));
+    for (const QString &name : options.unsetEnv)
+        removeVariable(env, name);
+    for (const QString &kv : options.setEnv) {
+        removeVariable(env, nameOf(kv));
+        env << kv;
+    }
+    return env;
+}
+
+QByteArray recordOptionsToJson(const RecordOptions &options)
+{
+    QJsonObject env{{QStringLiteral("clean"), options.cleanEnv},
+                    {QStringLiteral("set"), QJsonArray::fromStringList(options.setEnv)},
+                    {QStringLiteral("unset"), QJsonArray::fromStringList(options.unsetEnv)}};
+    QJsonObject o{{QStringLiteral("command"), QJsonArray::fromStringList(options.command)},
+                  {QStringLiteral("environment"), env},
+                  {QStringLiteral("injection"), QStringLiteral("audit")}};
+    if (options.timeoutSeconds)
+        o.insert(QStringLiteral("timeoutSeconds"), *options.timeoutSeconds);
+    if (!options.workingDirectory.isEmpty())
+        o.insert(QStringLiteral("workingDirectory"), options.workingDirectory);
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+RecordResult Recording::record(const RecordOptions &options)
+{
+    RecordResult result;
+    if (options.command.isEmpty()) {
+        result.status = RecordResult::Status::StartFailed;
+        result.error = QStringLiteral("no command given");
+        return result;
+    }
+    const QString recorder = findRecorderModule();
+    if (recorder.isEmpty()) {
+        result.error = QStringLiteral("the recorder module libinitscope_recorder.so was not found "
+                                      "next to %1 (set INITSCOPE_RECORDER to its path)")
+                           .arg(QCoreApplication::applicationFilePath());
+        return result;
+    }
+    result.bundlePath = options.outputPath.isEmpty() ? defaultOutputPath(options) : options.outputPath;
+
+    // Fail before running anything if the bundle cannot be written.
+    BundleError bundleError;
+    auto writer = BundleWriter::create(result.bundlePath, &bundleError);
+    if (!writer) {
+        result.error = bundleError.message;
+        return result;
+    }
+
+    QTemporaryDir rawDir(QDir::tempPath() + QStringLiteral("/initscope-run-XXXXXX"));
+    if (!rawDir.isValid()) {
+        result.error = QStringLiteral("cannot create a directory for raw records in %1")
+                           .arg(QDir::tempPath());
+        return result;
+    }
+    rawDir.setAutoRemove(false);
+    result.rawDirectory = rawDir.path();
+
+    LaunchSpec spec;
+    spec.argv = options.command;
+    spec.environment = effectiveEnvironment(options);
+    QString audit = recorder;
+    for (const QString &kv : spec.environment) {
+        if (nameOf(kv) == QLatin1String("LD_AUDIT") && kv.size() > 9)
+            audit += QLatin1Char(':') + kv.mid(9);
+    }
+    removeVariable(spec.environment, QStringLiteral("LD_AUDIT"));
+    spec.environment << QStringLiteral("LD_AUDIT=") + audit;
+    spec.runDirectory = rawDir.path();
+    spec.socketName = QStringLiteral("@initscope-%1-%2")
+                          .arg(::getpid())
+                          .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+    spec.environment << QStringLiteral(INITSCOPE_ENV_RUN_DIR "=") + rawDir.path()
+                     << QStringLiteral(INITSCOPE_ENV_SOCKET "=") + spec.socketName;
+    spec.workingDirectory = options.workingDirectory;
+    if (options.timeoutSeconds)
+        spec.timeoutMs = qint64(*options.timeoutSeconds * 1000.0);
+    spec.forwardOutput = options.forwardOutput;
+
+    Launcher launcher(spec);
+    m_launcher.store(&launcher);
+    if (m_cancel.load())
+        launcher.requestCancel();
+    result.launch = launcher.run();
+    m_launcher.store(nullptr);
+
+    if (!result.launch.started) {
+        result.status = RecordResult::Status::StartFailed;
+        result.error = result.launch.error;
+        writer->abort();
+        QDir(rawDir.path()).removeRecursively();
+        result.rawDirectory.clear();
+        return result;
+    }
+
+    Run run;
+    run.name = options.runName.isEmpty() ? QFileInfo(options.command.first()).fileName()
+                                         : options.runName;
+    run.command = options.command;
+    run.configJson = recordOptionsToJson(options);
+    run.hostname = QSysInfo::machineHostName();
+    run.recorderVersion = QStringLiteral(INITSCOPE_VERSION);
+    run.timedOut = result.launch.timedOut;
+    run.cancelled = result.launch.cancelled;
+    writer->setMetadata(QStringLiteral("created_by"), QStringLiteral("initscope " INITSCOPE_VERSION));
+    writer->setMetadata(QStringLiteral("kernel"), QSysInfo::kernelVersion());
+    writer->setMetadata(QStringLiteral("process_events"),
+                        result.launch.processEventsAvailable ? QStringLiteral("available")
+                                                             : QStringLiteral("unavailable"));
+    QString ingestError;
+    if (!ingestRunDirectory(rawDir.path(), run, *writer, IngestOptions{}, &result.stats,
+                            &ingestError)) {
+        result.error = ingestError + QStringLiteral(" (raw records kept in %1)").arg(rawDir.path());
+        writer->abort();
+        return result;
+    }
+    if (!writer->commit(&bundleError)) {
+        result.error = bundleError.message +
+                       QStringLiteral(" (raw records kept in %1)").arg(rawDir.path());
+        return result;
+    }
+    result.status = RecordResult::Status::Saved;
+    if (!options.keepRawRecords) {
+        QDir(rawDir.path()).removeRecursively();
+        result.rawDirectory.clear();
+    }
+    return result;
+}
+
+void Recording::requestCancel()
+{
+    m_cancel.store(true);
+    if (Launcher *l = m_launcher.load())
+        l->requestCancel();
+}
+
+} // namespace initscope

@@ -1,0 +1,70 @@
+// Recording: the one entry point that CLI and GUI use to record a run — builds the
+// environment, injects the recorder, launches, ingests and saves the bundle.
+#pragma once
+
+#include "ingest.h"
+#include "launcher.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <optional>
+
+namespace initscope {
+
+struct RecordOptions {
+    QStringList command;          // argv of the target
+    QStringList setEnv;           // NAME=value, applied after unsetEnv
+    QStringList unsetEnv;         // NAME
+    bool cleanEnv = false;        // start from kCleanEnvironment instead of ours
+    std::optional<double> timeoutSeconds;
+    QString outputPath;           // bundle to write; empty: a name made from the command
+    QString workingDirectory;
+    QString runName;
+    bool forwardOutput = true;    // show the target's output live on our stdout/stderr
+    bool keepRawRecords = false;  // leave the raw run directory behind
+    QByteArray baseEnvironmentOverride; // tests: NUL-separated base env instead of ours
+};
+
+// Names copied from our environment when the run starts from a clean environment.
+inline const QStringList kCleanEnvironment = {QStringLiteral("PATH"), QStringLiteral("HOME"),
+                                              QStringLiteral("USER"), QStringLiteral("LOGNAME"),
+                                              QStringLiteral("LANG"), QStringLiteral("TERM"),
+                                              QStringLiteral("TMPDIR"), QStringLiteral("TZ")};
+
+struct RecordResult {
+    enum class Status { Saved, StartFailed, Failed };
+    Status status = Status::Failed;
+    QString error;             // one sentence, when status != Saved
+    QString bundlePath;
+    QString rawDirectory;      // kept when ingest failed or keepRawRecords was set
+    LaunchResult launch;
+    IngestStats stats;
+};
+
+// Locates the recorder module: $INITSCOPE_RECORDER, else next to the running executable
+// (../lib/, ../lib/initscope/, ../lib/<multiarch>/initscope/). Empty when not found.
+QString findRecorderModule();
+
+// The environment the target starts with: base (ours or the clean subset), then unset, then
+// set; the recorder's variables are added on top by record().
+QStringList effectiveEnvironment(const RecordOptions &options);
+
+// A JSON description of the options, stored with the run.
+QByteArray recordOptionsToJson(const RecordOptions &options);
+
+class Recording
+{
+public:
+    RecordResult record(const RecordOptions &options);
+    // Async-signal-safe; stops a running record() as a timeout would.
+    void requestCancel();
+
+private:
+    std::atomic<Launcher *> m_launcher{nullptr};
+    std::atomic<bool> m_cancel{false};
+};
+
+} // namespace initscope

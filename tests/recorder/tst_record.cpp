@@ -1,0 +1,292 @@
+// `initscope record` against real programs: every process of the tree, every byte of its
+// output, its exit, and nothing left running.
+#include "recordtestutil.h"
+
+#include <QDir>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QThread>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+using namespace initscope;
+
+namespace {
+
+class RecordTest : public ::testing::Test
+{
+protected:
+    QString bundlePath(const char *name) const { return m_dir.filePath(QString::fromLatin1(name)); }
+
+    const Process *findByArg(const QList<Process> &processes, const QString &arg)
+    {
+        for (const Process &p : processes) {
+            if (p.argv.contains(arg))
+                return &p;
+        }
+        return nullptr;
+    }
+
+    QTemporaryDir m_dir;
+};
+
+QList<qint64> pidsIn(const QByteArray &text)
+{
+    QList<qint64> pids;
+    static const QRegularExpression re(QStringLiteral("pid=(\\d+)"));
+    auto it = re.globalMatch(QString::fromUtf8(text));
+    while (it.hasNext())
+        pids << it.next().captured(1).toLongLong();
+    return pids;
+}
+
+} // namespace
+
+TEST_F(RecordTest, ChildStderrSwallowedByItsParentIsRecordedInFull)
+{
+    const QString path = bundlePath("swallow.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--"), fixture(QStringLiteral("swallow_stderr"))});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const QList<Process> processes = reader->processes(reader->runs().first().id);
+    const Process *child = findByArg(processes, QStringLiteral("child"));
+    ASSERT_NE(child, nullptr);
+    const QByteArray err = streamOf(*reader, child->id, Stream::Stderr);
+    ASSERT_EQ(err.size(), 8001) << "the child's whole 8000-byte line and its newline";
+    EXPECT_TRUE(err.startsWith("child: failed to initialize CUDA: ABC"));
+    EXPECT_TRUE(err.endsWith(" END\n"));
+    EXPECT_EQ(child->endReason, EndReason::Exited);
+    EXPECT_EQ(child->exitCode, 2);
+    // The parent really did swallow it: it saw the bytes and printed only a count.
+    const Process *parent = findByArg(processes, fixture(QStringLiteral("swallow_stderr")));
+    ASSERT_NE(parent, nullptr);
+    EXPECT_EQ(streamOf(*reader, parent->id, Stream::Stdout),
+              QByteArray("parent: child exited 2, 8001 bytes of its stderr discarded\n"));
+    EXPECT_TRUE(streamOf(*reader, parent->id, Stream::Stderr).isEmpty());
+}
+
+TEST_F(RecordTest, GrandchildStartedByForkExecIsRecordedWithItsParentsAndExits)
+{
+    const QString path = bundlePath("tree.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--"), fixture(QStringLiteral("spawn_tree"))});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const QList<Process> processes = reader->processes(reader->runs().first().id);
+    const Process *parent = findByArg(processes, fixture(QStringLiteral("spawn_tree")));
+    const Process *child = findByArg(processes, QStringLiteral("child"));
+    const Process *grandchild = findByArg(processes, QStringLiteral("grandchild"));
+    ASSERT_TRUE(parent && child && grandchild);
+    EXPECT_EQ(parent->parentId, -1);
+    EXPECT_EQ(child->parentId, parent->id);
+    EXPECT_EQ(grandchild->parentId, child->id);
+    EXPECT_EQ(grandchild->ppid, child->pid);
+    EXPECT_EQ(child->exitCode, 3);
+    EXPECT_EQ(child->endReason, EndReason::Exited);
+    EXPECT_EQ(grandchild->endReason, EndReason::Exited);
+    EXPECT_EQ(grandchild->exitCode, 0);
+    EXPECT_TRUE(child->recorded && grandchild->recorded && parent->recorded);
+    EXPECT_EQ(streamOf(*reader, grandchild->id, Stream::Stdout),
+              QStringLiteral("spawn_tree grandchild pid=%1\n").arg(grandchild->pid).toUtf8());
+    EXPECT_EQ(streamOf(*reader, child->id, Stream::Stdout),
+              QStringLiteral("spawn_tree child pid=%1\n").arg(child->pid).toUtf8());
+    EXPECT_EQ(streamOf(*reader, parent->id, Stream::Stdout),
+              QStringLiteral("spawn_tree parent pid=%1\nspawn_tree parent saw child exit 3\n")
+                  .arg(parent->pid)
+                  .toUtf8());
+}
+
+TEST_F(RecordTest, OneMebibyteLineAndEveryByteValueAreKeptExactly)
+{
+    const QString path = bundlePath("long.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--"), fixture(QStringLiteral("long_line"))});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const Process root = reader->processes(reader->runs().first().id).first();
+    const QByteArray out = streamOf(*reader, root.id, Stream::Stdout);
+    ASSERT_EQ(out.size(), 1024 * 1024 + 1);
+    for (int i = 0; i < 1024 * 1024; i += 4099)
+        ASSERT_EQ(out[i], char('a' + i % 26)) << "byte " << i;
+    EXPECT_EQ(out.back(), '\n');
+    const QByteArray err = streamOf(*reader, root.id, Stream::Stderr);
+    ASSERT_EQ(err.size(), 256);
+    for (int i = 0; i < 256; ++i)
+        EXPECT_EQ(uchar(err[i]), i);
+}
+
+TEST_F(RecordTest, OutputWrittenRightBeforeSigsegvIsKeptAndTheSignalRecorded)
+{
+    const QString path = bundlePath("segv.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--"), fixture(QStringLiteral("segv_after_write"))});
+    EXPECT_EQ(run.exitCode, 128 + SIGSEGV);
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const initscope::Run r = reader->runs().first();
+    ASSERT_TRUE(r.exitSignal.has_value());
+    EXPECT_EQ(*r.exitSignal, SIGSEGV);
+    const Process root = reader->processes(r.id).first();
+    EXPECT_EQ(root.endReason, EndReason::Signaled);
+    EXPECT_EQ(root.signal, SIGSEGV);
+    EXPECT_EQ(streamOf(*reader, root.id, Stream::Stderr),
+              QByteArray("segv_after_write: last words before the crash\n"));
+}
+
+TEST_F(RecordTest, TimeoutKillsTheWholeTreeIncludingEscapedSessionsAndSavesTheBundle)
+{
+    const QString path = bundlePath("hang.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("--timeout"),
+                                     QStringLiteral("1.5"), QStringLiteral("-o"), path, QStringLiteral("--"),
+                                     fixture(QStringLiteral("hang"))},
+                                    30000);
+    EXPECT_EQ(run.exitCode, 124) << run.err.toStdString();
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const initscope::Run r = reader->runs().first();
+    EXPECT_TRUE(r.timedOut);
+    QByteArray allOutput;
+    const QList<Process> processes = reader->processes(r.id);
+    for (const Process &p : processes)
+        allOutput += streamOf(*reader, p.id, Stream::Stdout);
+    const QList<qint64> pids = pidsIn(allOutput);
+    ASSERT_EQ(pids.size(), 3) << allOutput.toStdString();
+    for (qint64 pid : pids)
+        EXPECT_FALSE(processAlive(pid)) << "pid " << pid << " survived the timeout";
+    EXPECT_EQ(processes.size(), 3);
+    for (const Process &p : processes)
+        EXPECT_EQ(p.endReason, EndReason::Signaled) << p.pid;
+}
+
+TEST_F(RecordTest, InterruptKillsTheTreeAndKeepsWhatWasRecorded)
+{
+    const QString path = bundlePath("interrupt.initscope");
+    QProcess p;
+    p.start(binary(QStringLiteral("initscope")),
+            {QStringLiteral("record"), QStringLiteral("-o"), path, QStringLiteral("--"), fixture(QStringLiteral("hang"))});
+    ASSERT_TRUE(p.waitForStarted());
+    QByteArray seen;
+    for (int i = 0; i < 100 && pidsIn(seen).size() < 3; ++i) {
+        p.waitForReadyRead(100);
+        seen += p.readAllStandardOutput();
+    }
+    ASSERT_EQ(pidsIn(seen).size(), 3) << seen.toStdString();
+    ::kill(pid_t(p.processId()), SIGINT);
+    ASSERT_TRUE(p.waitForFinished(20000));
+    EXPECT_EQ(p.exitCode(), 130);
+    for (qint64 pid : pidsIn(seen))
+        EXPECT_FALSE(processAlive(pid)) << "pid " << pid << " survived the interrupt";
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const initscope::Run r = reader->runs().first();
+    EXPECT_TRUE(r.cancelled);
+    EXPECT_EQ(reader->processes(r.id).size(), 3);
+}
+
+TEST_F(RecordTest, ProbeWithoutDriverRecordsTheLibcudaSearchTrailAndTheFullError)
+{
+    const QString path = bundlePath("probe.initscope");
+    // The loader skips LD_LIBRARY_PATH directories that do not exist, so give it real ones.
+    const QString one = m_dir.filePath(QStringLiteral("one"));
+    const QString two = m_dir.filePath(QStringLiteral("two"));
+    ASSERT_TRUE(QDir().mkpath(one) && QDir().mkpath(two));
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--env"),
+                                     QStringLiteral("LD_LIBRARY_PATH=%1:%2").arg(one, two),
+                                     QStringLiteral("--"), binary(QStringLiteral("initscope-probe"))});
+    EXPECT_EQ(run.exitCode, 1) << run.err.toStdString();
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const qint64 runId = reader->runs().first().id;
+    const Process root = reader->processes(runId).first();
+    EXPECT_EQ(streamOf(*reader, root.id, Stream::Stderr),
+              QByteArray("probe_cuda_init: failed to initialize CUDA: libcuda.so.1: cannot open shared "
+                         "object file: No such file or directory\n"));
+    const LibSearch *libcuda = nullptr;
+    const QList<LibSearch> searches = reader->libSearches(runId, root.id);
+    for (const LibSearch &s : searches) {
+        if (s.name == QLatin1String("libcuda.so.1"))
+            libcuda = &s;
+    }
+    ASSERT_NE(libcuda, nullptr);
+    EXPECT_EQ(libcuda->outcome, SearchOutcome::NotFound);
+    EXPECT_EQ(libcuda->requester, binary(QStringLiteral("initscope-probe")));
+    ASSERT_GE(libcuda->steps.size(), 3);
+    EXPECT_EQ(libcuda->steps[0].path, QStringLiteral("libcuda.so.1"));
+    EXPECT_EQ(libcuda->steps[0].origin, quint32(SearchOrigin::Original));
+    EXPECT_EQ(libcuda->steps[1].path, one + QStringLiteral("/libcuda.so.1"));
+    EXPECT_EQ(libcuda->steps[1].origin, quint32(SearchOrigin::LibraryPath));
+    EXPECT_EQ(libcuda->steps[1].exists, 0);
+    EXPECT_EQ(libcuda->steps[2].path, two + QStringLiteral("/libcuda.so.1"));
+    EXPECT_EQ(libcuda->steps[2].origin, quint32(SearchOrigin::LibraryPath));
+    bool triedDefault = false;
+    for (const LibSearchStep &step : libcuda->steps)
+        triedDefault |= step.origin == quint32(SearchOrigin::Default);
+    EXPECT_TRUE(triedDefault) << "the default directories come last in the trail";
+    // Libraries that were found are recorded with their SONAME.
+    bool sawLibc = false;
+    for (const LibLoad &load : reader->libLoads(runId, root.id))
+        sawLibc |= load.soname == QLatin1String("libc.so.6");
+    EXPECT_TRUE(sawLibc);
+}
+
+TEST_F(RecordTest, EffectiveEnvironmentAndArgvOfEveryProcessAreRecorded)
+{
+    const QString path = bundlePath("env.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--clean-env"), QStringLiteral("--env"),
+                                     QStringLiteral("INITSCOPE_TEST_MARK=42"), QStringLiteral("--unset"),
+                                     QStringLiteral("HOME"), QStringLiteral("--"), fixture(QStringLiteral("spawn_tree"))});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const QList<Process> processes = reader->processes(reader->runs().first().id);
+    ASSERT_EQ(processes.size(), 3);
+    for (const Process &p : processes) {
+        EXPECT_TRUE(p.env.contains(QStringLiteral("INITSCOPE_TEST_MARK=42"))) << p.pid;
+        for (const QString &kv : p.env) {
+            EXPECT_FALSE(kv.startsWith(QLatin1String("HOME="))) << "unset variable leaked";
+            const QString name = kv.section(QLatin1Char('='), 0, 0);
+            const QStringList allowed = {QStringLiteral("PATH"), QStringLiteral("USER"), QStringLiteral("LOGNAME"),
+                                         QStringLiteral("LANG"), QStringLiteral("TERM"), QStringLiteral("TMPDIR"),
+                                         QStringLiteral("TZ"), QStringLiteral("INITSCOPE_TEST_MARK"),
+                                         QStringLiteral("LD_AUDIT"), QStringLiteral("INITSCOPE_RUN_DIR"),
+                                         QStringLiteral("INITSCOPE_SOCKET")};
+            EXPECT_TRUE(allowed.contains(name)) << "--clean-env let " << name.toStdString() << " through";
+        }
+    }
+    const Process *grandchild = findByArg(processes, QStringLiteral("grandchild"));
+    ASSERT_NE(grandchild, nullptr);
+    EXPECT_EQ(grandchild->argv, (QStringList{QStringLiteral("spawn_tree"), QStringLiteral("grandchild")}));
+    EXPECT_TRUE(grandchild->exe.endsWith(QLatin1String("/spawn_tree")));
+}
+
+TEST_F(RecordTest, CommandThatCannotStartGivesOneErrorLineAndNoBundle)
+{
+    const QString path = bundlePath("none.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-o"), path, QStringLiteral("--"),
+                                     QStringLiteral("/nonexistent/program")});
+    EXPECT_EQ(run.exitCode, 127);
+    EXPECT_EQ(run.err, QByteArray("initscope: cannot run /nonexistent/program: No such file or directory\n"));
+    EXPECT_FALSE(QFile::exists(path));
+}
+
+TEST_F(RecordTest, BadOptionsAreRejectedWithUsageExitCode)
+{
+    EXPECT_EQ(runInitscope({QStringLiteral("record")}).exitCode, 64);
+    EXPECT_EQ(runInitscope({QStringLiteral("record"), QStringLiteral("--timeout"), QStringLiteral("soon"),
+                            QStringLiteral("--"), QStringLiteral("true")})
+                  .exitCode,
+              64);
+    EXPECT_EQ(runInitscope({QStringLiteral("record"), QStringLiteral("--env"), QStringLiteral("NOEQUALS"),
+                            QStringLiteral("--"), QStringLiteral("true")})
+                  .exitCode,
+              64);
+}
