@@ -1,0 +1,474 @@
+// The text and JSON forms of a Report (docs/cli.md shows both). Kept apart from building the
+// report so that the shapes users and scripts read are in one place.
+#include "report.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QSet>
+
+#include <algorithm>
+
+namespace initscope {
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+namespace {
+
+constexpr int kTextLineLimit = 200; // characters of an error line shown in the text view
+constexpr int kLabelLimit = 90;     // characters of a process label in the tree
+constexpr int kPayloadLimit = 80;
+
+// Control characters would move the cursor or recolour the terminal; show C0 ones and DEL as
+// their Unicode "control picture" and C1 ones (which some terminals obey, CSI among them) as
+// an escape. Tabs stay: they are common in real output and harmless.
+QString visible(QStringView s)
+{
+    QString out;
+    out.reserve(s.size());
+    for (QChar c : s) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 && u != u'\t')
+            out.append(QChar(char16_t(0x2400 + u)));
+        else if (u == 0x7f)
+            out.append(QChar(char16_t(0x2421)));
+        else if (u >= 0x80 && u <= 0x9f)
+            out.append(QStringLiteral("\\x%1").arg(int(u), 2, 16, QLatin1Char('0')));
+        else
+            out.append(c);
+    }
+    return out;
+}
+
+QString shorten(const QString &s, int limit)
+{
+    if (s.size() <= limit)
+        return s;
+    qsizetype cut = limit;
+    if (s.at(cut - 1).isHighSurrogate())
+        --cut;
+    return s.left(cut) + QStringLiteral("…");
+}
+
+QString shellQuote(const QString &arg)
+{
+    const auto plain = [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') ||
+               QStringView(u"_@%+=:,./-").contains(c);
+    };
+    if (!arg.isEmpty() && std::all_of(arg.begin(), arg.end(), plain))
+        return arg;
+    QString quoted = arg;
+    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
+    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
+}
+
+QString commandLine(const QStringList &argv)
+{
+    QStringList parts;
+    for (const QString &a : argv)
+        parts.append(shellQuote(a));
+    return parts.join(QLatin1Char(' '));
+}
+
+QString processLabel(const ReportProcess &rp)
+{
+    const Process &p = rp.process;
+    QString exe = p.exe.isEmpty() ? p.argv.value(0) : p.exe;
+    if (exe.isEmpty())
+        exe = QStringLiteral("?");
+    QString label = QStringLiteral("pid %1 ").arg(p.pid);
+    if (rp.execRow)
+        label += QStringLiteral("exec → ");
+    label += shellQuote(exe);
+    if (p.argv.size() > 1)
+        label += QLatin1Char(' ') + commandLine(p.argv.mid(1));
+    return shorten(visible(label), kLabelLimit);
+}
+
+QString runResult(const Run &run)
+{
+    // The reason InitScope stopped the run comes first: the signal that follows is its effect.
+    QStringList parts;
+    if (run.timedOut)
+        parts.append(QStringLiteral("timed out"));
+    if (run.cancelled)
+        parts.append(QStringLiteral("cancelled"));
+    if (run.exitCode)
+        parts.append(QStringLiteral("exit code %1").arg(*run.exitCode));
+    if (run.exitSignal)
+        parts.append(QStringLiteral("killed by signal %1 (%2)")
+                         .arg(signalName(*run.exitSignal))
+                         .arg(*run.exitSignal));
+    if (parts.isEmpty())
+        parts.append(QStringLiteral("unknown"));
+    return parts.join(QStringLiteral("; "));
+}
+
+QDateTime wallTime(qint64 ns)
+{
+    return QDateTime::fromMSecsSinceEpoch(ns / 1000000, Qt::UTC);
+}
+
+// pstree-style prefix: one "│  " or "   " per ancestor level, then the row's own connector.
+// An exec row continues its predecessor's line instead of branching.
+QList<QString> treePrefixes(const QList<ReportProcess> &rows)
+{
+    // The first image of each exec chain is the row that branches off the parent; the rows
+    // between an image and its exec successor are all deeper (its children).
+    QList<int> chainHead(rows.size());
+    for (int i = 0; i < rows.size(); ++i) {
+        chainHead[i] = i;
+        if (!rows[i].execRow)
+            continue;
+        for (int j = i - 1; j >= 0 && rows[j].depth >= rows[i].depth; --j) {
+            if (rows[j].depth == rows[i].depth) {
+                chainHead[i] = chainHead[j];
+                break;
+            }
+        }
+    }
+    QList<bool> lastChain(rows.size(), true);
+    QSet<int> parentsSeen;
+    for (int i = int(rows.size()) - 1; i >= 0; --i) {
+        if (rows[i].execRow)
+            continue;
+        lastChain[i] = !parentsSeen.contains(rows[i].treeParent);
+        parentsSeen.insert(rows[i].treeParent);
+    }
+
+    QList<QString> prefixes(rows.size());
+    for (int i = 0; i < rows.size(); ++i) {
+        const ReportProcess &r = rows[i];
+        if (r.depth == 0)
+            continue;
+        const bool last = lastChain[chainHead[i]];
+        QString prefix = r.execRow ? (last ? QStringLiteral("   ") : QStringLiteral("│  "))
+                                   : (last ? QStringLiteral("└─ ") : QStringLiteral("├─ "));
+        for (int a = r.treeParent; a >= 0 && rows[a].depth > 0; a = rows[a].treeParent)
+            prefix.prepend(lastChain[chainHead[a]] ? QStringLiteral("   ")
+                                                   : QStringLiteral("│  "));
+        prefixes[i] = prefix;
+    }
+    return prefixes;
+}
+
+} // namespace
+
+QString formatReportText(const Report &report)
+{
+    const Run &run = report.run;
+    QStringList out;
+
+    out.append(run.name.isEmpty() ? QStringLiteral("Run %1").arg(run.id)
+                                  : QStringLiteral("Run %1: %2").arg(run.id).arg(visible(run.name)));
+    out.append(QStringLiteral("  command   %1").arg(visible(commandLine(run.command))));
+    QString started = run.startRealtimeNs > 0
+                          ? wallTime(run.startRealtimeNs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) +
+                                QStringLiteral(" UTC")
+                          : QStringLiteral("unknown");
+    if (!run.hostname.isEmpty())
+        started += QStringLiteral(" on ") + visible(run.hostname);
+    out.append(QStringLiteral("  started   %1").arg(started));
+    out.append(QStringLiteral("  duration  %1 ms").arg(formatMs(run.durationNs)));
+    out.append(QStringLiteral("  result    %1").arg(runResult(run)));
+    out.append(QString());
+
+    // Process tree
+    out.append(QStringLiteral("Processes (times in ms since run start)"));
+    const QList<ReportProcess> &rows = report.processes;
+    if (rows.isEmpty()) {
+        out.append(QStringLiteral("  (no processes recorded)"));
+    } else {
+        const QList<QString> prefixes = treePrefixes(rows);
+        QStringList starts, ends, labels;
+        qsizetype ws = 5, we = 3, wl = 7;
+        for (int i = 0; i < rows.size(); ++i) {
+            const Process &p = rows[i].process;
+            starts.append(formatMs(p.startNs));
+            ends.append(p.endNs ? formatMs(*p.endNs) : QStringLiteral("-"));
+            labels.append(prefixes[i] + processLabel(rows[i]));
+            ws = std::max(ws, starts.last().size());
+            we = std::max(we, ends.last().size());
+            wl = std::max(wl, labels.last().size());
+        }
+        out.append(QStringLiteral("  %1  %2  %3  result")
+                       .arg(QStringLiteral("start"), ws)
+                       .arg(QStringLiteral("end"), we)
+                       .arg(QStringLiteral("process"), -int(wl)));
+        for (int i = 0; i < rows.size(); ++i) {
+            out.append(QStringLiteral("  %1  %2  %3  %4")
+                           .arg(starts[i], ws)
+                           .arg(ends[i], we)
+                           .arg(labels[i], -int(wl))
+                           .arg(describeEnd(rows[i].process)));
+        }
+    }
+    out.append(QString());
+
+    // Error lines, compiler-diagnostic style: stream:line, time, text.
+    out.append(QStringLiteral("Error lines"));
+    bool anyError = false;
+    for (const ReportProcess &rp : rows) {
+        if (rp.errorLines.isEmpty())
+            continue;
+        anyError = true;
+        out.append(QStringLiteral("  %1 — %2").arg(processLabel(rp), describeEnd(rp.process)));
+        QStringList locs, times;
+        qsizetype wloc = 0, wt = 0;
+        for (const ErrorLine &e : rp.errorLines) {
+            locs.append(QStringLiteral("%1:%2")
+                            .arg(e.line.stream == Stream::Stderr ? QStringLiteral("stderr")
+                                                                  : QStringLiteral("stdout"))
+                            .arg(e.line.number));
+            times.append(formatMs(e.line.tsNs));
+            wloc = std::max(wloc, locs.last().size());
+            wt = std::max(wt, times.last().size());
+        }
+        for (int i = 0; i < rp.errorLines.size(); ++i) {
+            const ErrorLine &e = rp.errorLines[i];
+            QString text = visible(e.text);
+            if (text.size() > kTextLineLimit)
+                text = shorten(text, kTextLineLimit) +
+                       QStringLiteral(" [%1 characters in full, see --json]").arg(e.text.size());
+            if (!e.utf8Valid)
+                text += QStringLiteral(" [not valid UTF-8]");
+            out.append(QStringLiteral("    %1  %2 ms  %3")
+                           .arg(locs[i], -int(wloc))
+                           .arg(times[i], wt)
+                           .arg(text));
+        }
+    }
+    if (!anyError)
+        out.append(QStringLiteral("  (no output line matched the error rules)"));
+    out.append(QString());
+
+    out.append(QStringLiteral("Last events before each failure"));
+    bool anyFailure = false;
+    for (const ReportProcess &rp : rows) {
+        if (!rp.failed)
+            continue;
+        anyFailure = true;
+        const Process &p = rp.process;
+        out.append(QStringLiteral("  %1 — %2%3")
+                       .arg(processLabel(rp), describeEnd(p),
+                            p.endNs ? QStringLiteral(" at %1 ms").arg(formatMs(*p.endNs))
+                                    : QString()));
+        if (rp.lastEvents.isEmpty()) {
+            out.append(QStringLiteral("    (no events recorded)"));
+            continue;
+        }
+        QStringList names;
+        qsizetype wt = 0, wk = 0, wn = 0;
+        for (const Event &e : rp.lastEvents) {
+            QString name = visible(e.name);
+            if (e.durNs > 0)
+                name += QStringLiteral(" (%1 ms)").arg(formatMs(e.durNs));
+            names.append(shorten(name, kLabelLimit));
+            wt = std::max(wt, formatMs(e.tsNs).size());
+            wk = std::max(wk, e.kind.size());
+            wn = std::max(wn, names.last().size());
+        }
+        for (int i = 0; i < rp.lastEvents.size(); ++i) {
+            const Event &e = rp.lastEvents[i];
+            const bool payload = !e.payload.isEmpty() && e.payload != "{}";
+            QString line = QStringLiteral("    %1 ms  %2  %3")
+                               .arg(formatMs(e.tsNs), wt)
+                               .arg(visible(e.kind), -int(wk))
+                               .arg(names[i], payload ? -int(wn) : 0);
+            if (payload)
+                line += QStringLiteral("  ") +
+                        shorten(visible(QString::fromUtf8(e.payload)), kPayloadLimit);
+            out.append(line);
+        }
+    }
+    if (!anyFailure)
+        out.append(QStringLiteral("  (no process failed)"));
+
+    return out.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+namespace {
+
+QJsonValue optionalInt(const std::optional<qint64> &v)
+{
+    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonValue idOrNull(qint64 id)
+{
+    return id >= 0 ? QJsonValue(id) : QJsonValue(QJsonValue::Null);
+}
+
+QString streamName(Stream s)
+{
+    return s == Stream::Stderr ? QStringLiteral("stderr") : QStringLiteral("stdout");
+}
+
+QString endReasonName(EndReason r)
+{
+    switch (r) {
+    case EndReason::Exited:
+        return QStringLiteral("exited");
+    case EndReason::Signaled:
+        return QStringLiteral("signaled");
+    case EndReason::Exec:
+        return QStringLiteral("exec");
+    case EndReason::Unknown:
+        break;
+    }
+    return QStringLiteral("unknown");
+}
+
+QJsonObject endToJson(const Process &p)
+{
+    const bool exited = p.endReason == EndReason::Exited;
+    const bool signaled = p.endReason == EndReason::Signaled;
+    return {
+        {QStringLiteral("reason"), endReasonName(p.endReason)},
+        {QStringLiteral("exitCode"), exited ? QJsonValue(p.exitCode) : QJsonValue()},
+        {QStringLiteral("signal"), signaled ? QJsonValue(p.signal) : QJsonValue()},
+        {QStringLiteral("signalName"), signaled ? QJsonValue(signalName(p.signal)) : QJsonValue()},
+        {QStringLiteral("coreDumped"), signaled && p.coreDumped},
+        {QStringLiteral("text"), describeEnd(p)},
+    };
+}
+
+QJsonObject errorLineToJson(const ErrorLine &e)
+{
+    return {
+        {QStringLiteral("stream"), streamName(e.line.stream)},
+        {QStringLiteral("line"), e.line.number},
+        {QStringLiteral("tsNs"), e.line.tsNs},
+        {QStringLiteral("text"), e.text},
+        {QStringLiteral("utf8Valid"), e.utf8Valid},
+        // The exact bytes travel only when the text cannot carry them.
+        {QStringLiteral("base64"), e.utf8Valid ? QJsonValue()
+                                               : QJsonValue(QString::fromLatin1(
+                                                     e.line.bytes.toBase64()))},
+        {QStringLiteral("bytes"), qint64(e.line.bytes.size())},
+        {QStringLiteral("terminated"), e.line.terminated},
+        {QStringLiteral("rule"), e.rule},
+    };
+}
+
+QJsonObject eventToJson(const Event &e)
+{
+    QJsonValue payload = QJsonObject();
+    if (!e.payload.isEmpty()) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(e.payload, &error);
+        payload = error.error == QJsonParseError::NoError && doc.isObject()
+                      ? QJsonValue(doc.object())
+                      : QJsonValue(QString::fromUtf8(e.payload));
+    }
+    return {
+        {QStringLiteral("id"), e.id},
+        {QStringLiteral("tsNs"), e.tsNs},
+        {QStringLiteral("durNs"), e.durNs},
+        {QStringLiteral("tid"), e.tid},
+        {QStringLiteral("kind"), e.kind},
+        {QStringLiteral("name"), e.name},
+        {QStringLiteral("payload"), payload},
+    };
+}
+
+QJsonObject processToJson(const Report &report, const ReportProcess &rp)
+{
+    const Process &p = rp.process;
+    QJsonArray errors;
+    for (const ErrorLine &e : rp.errorLines)
+        errors.append(errorLineToJson(e));
+    QJsonArray events;
+    for (const Event &e : rp.lastEvents)
+        events.append(eventToJson(e));
+    const qint64 treeParentId =
+        rp.treeParent >= 0 ? report.processes.at(rp.treeParent).process.id : -1;
+    return {
+        {QStringLiteral("id"), p.id},
+        {QStringLiteral("pid"), p.pid},
+        {QStringLiteral("ppid"), p.ppid},
+        {QStringLiteral("parentId"), idOrNull(p.parentId)},
+        {QStringLiteral("previousImageId"), idOrNull(p.previousImageId)},
+        {QStringLiteral("execSeq"), p.execSeq},
+        {QStringLiteral("depth"), rp.depth},
+        {QStringLiteral("treeParentId"), idOrNull(treeParentId)},
+        {QStringLiteral("execRow"), rp.execRow},
+        {QStringLiteral("exe"), p.exe},
+        {QStringLiteral("argv"), QJsonArray::fromStringList(p.argv)},
+        {QStringLiteral("recorded"), p.recorded},
+        {QStringLiteral("startNs"), p.startNs},
+        {QStringLiteral("endNs"), optionalInt(p.endNs)},
+        {QStringLiteral("end"), endToJson(p)},
+        {QStringLiteral("failed"), rp.failed},
+        {QStringLiteral("output"),
+         QJsonObject{{QStringLiteral("stdoutBytes"), rp.stdoutBytes},
+                     {QStringLiteral("stderrBytes"), rp.stderrBytes},
+                     {QStringLiteral("stdoutLines"), rp.stdoutLines},
+                     {QStringLiteral("stderrLines"), rp.stderrLines}}},
+        {QStringLiteral("errorLines"), errors},
+        {QStringLiteral("lastEvents"), events},
+    };
+}
+
+} // namespace
+
+QJsonObject runReportToJson(const Report &report)
+{
+    const Run &run = report.run;
+    QJsonArray processes;
+    for (const ReportProcess &rp : report.processes)
+        processes.append(processToJson(report, rp));
+    const QJsonObject result{
+        {QStringLiteral("exitCode"), run.exitCode ? QJsonValue(*run.exitCode) : QJsonValue()},
+        {QStringLiteral("signal"), run.exitSignal ? QJsonValue(*run.exitSignal) : QJsonValue()},
+        {QStringLiteral("signalName"),
+         run.exitSignal ? QJsonValue(signalName(*run.exitSignal)) : QJsonValue()},
+        {QStringLiteral("timedOut"), run.timedOut},
+        {QStringLiteral("cancelled"), run.cancelled},
+        {QStringLiteral("text"), runResult(run)},
+    };
+    return {
+        {QStringLiteral("id"), run.id},
+        {QStringLiteral("name"), run.name},
+        {QStringLiteral("command"), QJsonArray::fromStringList(run.command)},
+        {QStringLiteral("hostname"), run.hostname},
+        {QStringLiteral("recorderVersion"), run.recorderVersion},
+        {QStringLiteral("startRealtimeNs"), run.startRealtimeNs},
+        {QStringLiteral("startTime"),
+         run.startRealtimeNs > 0
+             ? QJsonValue(wallTime(run.startRealtimeNs).toString(Qt::ISODateWithMs))
+             : QJsonValue()},
+        {QStringLiteral("durationNs"), run.durationNs},
+        {QStringLiteral("result"), result},
+        {QStringLiteral("processes"), processes},
+    };
+}
+
+QJsonObject reportsToJson(const QList<Report> &reports, const QString &bundlePath,
+                          int bundleFormatVersion)
+{
+    QJsonArray runs;
+    for (const Report &r : reports)
+        runs.append(runReportToJson(r));
+    return {
+        {QStringLiteral("format"), QStringLiteral("initscope-report")},
+        {QStringLiteral("version"), kReportJsonVersion},
+        {QStringLiteral("bundle"),
+         QJsonObject{{QStringLiteral("path"), bundlePath},
+                     {QStringLiteral("formatVersion"), bundleFormatVersion}}},
+        {QStringLiteral("runs"), runs},
+    };
+}
+
+QJsonObject reportToJson(const Report &report)
+{
+    return reportsToJson({report}, report.bundlePath, report.bundleFormatVersion);
+}
+
+} // namespace initscope

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Reference run on a machine with a real NVIDIA driver: each target runs once plainly and once
+# under `initscope record`, and the two outcomes (exit status, stdout, stderr) are compared —
+# recording must never change them. Bundles, reports and a summary go to $OUT (default ./out).
+# Needs build/stage from tests/device/stage.sh.
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")/../.."
+out=${OUT:-out}
+mkdir -p "$out"
+stage=build/stage
+summary="$out/summary.txt"
+: >"$summary"
+
+compare() { # name, then the command
+    local name=$1
+    shift
+    "$@" >"$out/$name.plain.out" 2>"$out/$name.plain.err"
+    local plain=$?
+    local t0=$(date +%s%N)
+    "$stage/run-initscope" record -o "$out/$name.initscope" -- "$@" \
+        >"$out/$name.recorded.out" 2>"$out/$name.recorded.err"
+    local recorded=$?
+    local t1=$(date +%s%N)
+    # initscope appends its own one-line summary to stderr; compare without it.
+    grep -v '^initscope: ' "$out/$name.recorded.err" >"$out/$name.recorded.err.target"
+    local same=yes
+    [ "$plain" = "$recorded" ] || same=no
+    # pids and timings differ between runs; everything else must match.
+    for s in out err; do
+        local a="$out/$name.plain.$s" b="$out/$name.recorded.$s"
+        [ "$s" = err ] && b="$out/$name.recorded.err.target"
+        if ! diff -q <(sed -E 's/pid=[0-9]+//g; s/[0-9]+\.[0-9]+ ?(ms|s)\b//g' "$a") \
+                     <(sed -E 's/pid=[0-9]+//g; s/[0-9]+\.[0-9]+ ?(ms|s)\b//g' "$b") >/dev/null; then
+            same=no
+            echo "--- $name std$s differs" >>"$summary"
+            diff "$a" "$b" | head -20 >>"$summary"
+        fi
+    done
+    echo "$name: plain exit $plain, recorded exit $recorded, same outcome: $same, recorded wall $(( (t1 - t0) / 1000000 )) ms" >>"$summary"
+    "$stage/run-initscope" report "$out/$name.initscope" >"$out/$name.report.txt" 2>&1
+    "$stage/run-initscope" report --json "$out/$name.initscope" >"$out/$name.report.json" 2>&1
+}
+
+{
+    echo "host: $(uname -srm)"
+    nvidia-smi --query-gpu=name,pci.bus_id,driver_version --format=csv,noheader 2>&1 | head -2
+    ldconfig -p | grep -E 'libcuda\.so\.1|libnvidia-ml\.so\.1' | head -4
+    echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+} >>"$summary"
+
+compare probe "$stage/bin/initscope-probe"
+compare spawn_tree "$stage/fixtures/spawn_tree"
+compare swallow_stderr "$stage/fixtures/swallow_stderr"
+if command -v python3 >/dev/null && python3 -c 'import torch' 2>/dev/null; then
+    compare torch python3 -c 'import torch; print("cuda available", torch.cuda.is_available(), "devices", torch.cuda.device_count()); print(torch.cuda.get_device_name(0))'
+fi
+cat "$summary"
