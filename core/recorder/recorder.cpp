@@ -35,6 +35,8 @@ int g_fd = -1;            // this image's record file, O_APPEND | O_CLOEXEC
 pid_t g_pid = 0;          // pid the file belongs to; differs from getpid() after fork()
 uint64_t g_imageKey = 0;  // header timestamp of this image's RAW_PROC_START
 char g_runDir[512];
+dev_t g_fileDev = 0;      // identity of our record file, to notice a program that closed
+ino_t g_fileIno = 0;      // our descriptor and reused its number for a file of its own
 
 __thread pid_t t_tid = 0;
 __thread int t_inHook = 0;
@@ -102,9 +104,24 @@ size_t appendUInt(char *dst, size_t pos, size_t cap, uint64_t v)
 
 // One record = one writev(2) on an O_APPEND file: the kernel appends it as a unit, and once
 // the call has returned the bytes survive the death of this process.
-void writeRecord(uint16_t type, const struct iovec *parts, int count)
+bool openRecordFile();
+
+// Programs that close every descriptor they did not open (daemons, close_range) may take
+// our descriptor's number for a file of their own; never write into it.
+bool recordFileIntact()
 {
     if (g_fd < 0)
+        return false;
+    struct stat st;
+    if (fstat(g_fd, &st) == 0 && st.st_dev == g_fileDev && st.st_ino == g_fileIno)
+        return true;
+    g_fd = -1;
+    return openRecordFile();
+}
+
+void writeRecord(uint16_t type, const struct iovec *parts, int count)
+{
+    if (!recordFileIntact())
         return;
     struct RawHeader h;
     h.type = type;
@@ -263,6 +280,13 @@ bool openRecordFile()
         close(fd);
         fd = high;
     }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return false;
+    }
+    g_fileDev = st.st_dev;
+    g_fileIno = st.st_ino;
     g_fd = fd;
     return true;
 }

@@ -290,3 +290,22 @@ TEST_F(RecordTest, BadOptionsAreRejectedWithUsageExitCode)
                   .exitCode,
               64);
 }
+
+TEST_F(RecordTest, ProgramThatReusesTheRecorderDescriptorKeepsItsFileAndIsStillRecorded)
+{
+    const QString path = bundlePath("closefds.initscope");
+    const QString own = m_dir.filePath(QStringLiteral("own.txt"));
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--"), fixture(QStringLiteral("close_fds")), own});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    QFile file(own);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    EXPECT_EQ(file.readAll(), QByteArray("only this line\n"));
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const qint64 runId = reader->runs().first().id;
+    bool sawLibm = false;
+    for (const LibSearch &s : reader->libSearches(runId))
+        sawLibm |= s.name == QLatin1String("libm.so.6") && s.outcome == SearchOutcome::Found;
+    EXPECT_TRUE(sawLibm) << "the dlopen after close_range is still recorded";
+}
