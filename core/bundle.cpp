@@ -5,6 +5,8 @@
 #include <QDateTime>
 #include <QFile>
 #include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -397,7 +399,13 @@ qint64 BundleWriter::addLibSearch(const LibSearch &search)
     event.tsNs = search.tsNs;
     event.kind = QStringLiteral("lib.search");
     event.name = search.name;
-    event.payload = "{\"lib_search_id\":" + QByteArray::number(id) + '}';
+    // The event carries the outcome too, so a timeline reads without a second lookup.
+    QJsonObject summary{{QStringLiteral("lib_search_id"), id},
+                        {QStringLiteral("outcome"), searchOutcomeName(search.outcome)},
+                        {QStringLiteral("candidates"), search.steps.size()}};
+    if (!search.resultPath.isEmpty())
+        summary.insert(QStringLiteral("result"), search.resultPath);
+    event.payload = QJsonDocument(summary).toJson(QJsonDocument::Compact);
     const qint64 eventId = d->insertEvent(event);
     if (eventId < 0)
         return -1;
@@ -429,7 +437,10 @@ qint64 BundleWriter::addLibLoad(const LibLoad &load)
     event.tsNs = load.tsNs;
     event.kind = QStringLiteral("lib.load");
     event.name = load.path;
-    event.payload = "{\"lib_load_id\":" + QByteArray::number(id) + '}';
+    QJsonObject summary{{QStringLiteral("lib_load_id"), id}};
+    if (!load.soname.isEmpty())
+        summary.insert(QStringLiteral("soname"), load.soname);
+    event.payload = QJsonDocument(summary).toJson(QJsonDocument::Compact);
     const qint64 eventId = d->insertEvent(event);
     if (eventId < 0)
         return -1;

@@ -75,6 +75,39 @@ enum class SearchOutcome {
     NotFound = 3,      // no candidate loaded
 };
 
+inline QString searchOutcomeName(SearchOutcome outcome)
+{
+    switch (outcome) {
+    case SearchOutcome::Found:
+        return QStringLiteral("found");
+    case SearchOutcome::AlreadyLoaded:
+        return QStringLiteral("already loaded");
+    case SearchOutcome::NotFound:
+        break;
+    }
+    return QStringLiteral("not found");
+}
+
+// Where a candidate came from, in the words of ld.so(8).
+inline QString searchOriginName(quint32 origin)
+{
+    switch (origin) {
+    case quint32(SearchOrigin::Original):
+        return QStringLiteral("requested name");
+    case quint32(SearchOrigin::LibraryPath):
+        return QStringLiteral("LD_LIBRARY_PATH");
+    case quint32(SearchOrigin::RunPath):
+        return QStringLiteral("RPATH/RUNPATH");
+    case quint32(SearchOrigin::Cache):
+        return QStringLiteral("ld.so.cache");
+    case quint32(SearchOrigin::Default):
+        return QStringLiteral("default directory");
+    case quint32(SearchOrigin::Secure):
+        return QStringLiteral("secure directory");
+    }
+    return QStringLiteral("origin 0x%1").arg(origin, 0, 16);
+}
+
 // One request for a library: the original name and each path tried, in order.
 struct LibSearch {
     qint64 id = -1;

@@ -567,7 +567,8 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
                 break;
             case RAW_CAPTURE: {
                 RawCapture c;
-                if (!readFixed(r, &c))
+                // Only a failure to capture is worth an event; success is the normal case.
+                if (!readFixed(r, &c) || c.status == 0)
                     break;
                 const QString stream = c.stream == RAW_STREAM_STDOUT ? QStringLiteral("stdout")
                                                                      : QStringLiteral("stderr");

@@ -137,15 +137,15 @@ struct Launcher::Private {
     int listenFd = -1;
     std::unique_ptr<OutputSinks> sinks;
 
-    void writeRunInfo(uint32_t event, pid_t rootPid)
+    void writeRunInfo(uint32_t event, pid_t rootPid, qint64 tsNs = 0)
     {
         RawHeader h{};
         RawRunInfo info{};
         h.type = RAW_RUN_INFO;
-        h.ts_ns = uint64_t(monotonicNs());
+        h.ts_ns = uint64_t(tsNs ? tsNs : monotonicNs());
         h.pid = uint32_t(rootPid);
         h.size = sizeof h + sizeof info;
-        info.realtime_ns = realtimeNs();
+        info.realtime_ns = realtimeNs() - (tsNs ? monotonicNs() - tsNs : 0);
         info.root_pid = uint32_t(rootPid);
         info.event = event;
         iovec iov[2] = {{&h, sizeof h}, {&info, sizeof info}};
@@ -359,7 +359,7 @@ LaunchResult Launcher::run()
     ::close(outPipe[1]);
     ::close(errPipe[1]);
     ::close(execPipe[1]);
-    d->writeRunInfo(1, child);
+    d->writeRunInfo(1, child, startNs); // t = 0 is the moment before fork()
     // The root's own pipes: whatever the recorder cannot take over (a static binary, a
     // process started before the recorder loads) still ends up here, attributed to the root.
     const int outDest = spec.forwardOutput ? ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)

@@ -296,6 +296,10 @@ Report buildReport(const BundleReader &reader, qint64 runId)
             if (!rule.isEmpty())
                 rp.errorLines.append({line, std::move(text), valid, std::move(rule)});
         }
+        for (const LibSearch &search : reader.libSearches(runId, p.id)) {
+            if (search.outcome == SearchOutcome::NotFound)
+                rp.failedSearches.append(search);
+        }
         rp.failed = isFailure(p);
         if (rp.failed) {
             const QList<Event> events = reader.events(runId, p.id);

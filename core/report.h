@@ -70,6 +70,9 @@ struct ReportProcess {
     int stderrLines = 0;
     QList<ErrorLine> errorLines;
     QList<Event> lastEvents;         // up to kLastEventCount, oldest first; only when failed
+    // Library requests of this image that no candidate satisfied, each with its whole trail:
+    // the first thing to read when a program says "cannot open shared object file".
+    QList<LibSearch> failedSearches;
 };
 
 

@@ -2,6 +2,8 @@
 // report so that the shapes users and scripts read are in one place.
 #include "report.h"
 
+#include <QHash>
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -157,6 +159,52 @@ QList<QString> treePrefixes(const QList<ReportProcess> &rows)
 
 } // namespace
 
+// The loader tries glibc-hwcaps and legacy platform subdirectories (tls/, haswell/, x86_64/
+// …) of every directory before the directory itself. In text, those candidates are folded
+// into the directory they belong to; JSON keeps every one.
+struct TrailEntry {
+    qsizetype step = 0;
+    int variants = 0;
+    bool variantExists = false;
+};
+
+QList<TrailEntry> condenseTrail(const QList<LibSearchStep> &steps)
+{
+    auto dirOf = [](const QString &path) { return path.left(path.lastIndexOf(QLatin1Char('/'))); };
+    QList<qsizetype> baseOf(steps.size(), -1);
+    for (qsizetype i = 0; i < steps.size(); ++i) {
+        const QString dir = dirOf(steps[i].path);
+        const QString file = steps[i].path.mid(dir.size());
+        for (qsizetype j = i + 1; j < steps.size(); ++j) {
+            const QString base = dirOf(steps[j].path);
+            if (steps[j].origin == steps[i].origin && !base.isEmpty() &&
+                steps[j].path.mid(base.size()) == file && dir.startsWith(base + QLatin1Char('/'))) {
+                baseOf[i] = j;
+                break;
+            }
+        }
+    }
+    QList<TrailEntry> entries;
+    QHash<qsizetype, qsizetype> entryOf;
+    for (qsizetype i = 0; i < steps.size(); ++i) {
+        if (baseOf[i] >= 0)
+            continue;
+        entryOf.insert(i, entries.size());
+        entries.append({i, 0, false});
+    }
+    for (qsizetype i = 0; i < steps.size(); ++i) {
+        qsizetype base = baseOf[i];
+        while (base >= 0 && baseOf[base] >= 0)
+            base = baseOf[base];
+        if (base < 0)
+            continue;
+        TrailEntry &entry = entries[entryOf.value(base)];
+        ++entry.variants;
+        entry.variantExists |= steps[i].exists == 1;
+    }
+    return entries;
+}
+
 QString formatReportText(const Report &report)
 {
     const Run &run = report.run;
@@ -243,6 +291,44 @@ QString formatReportText(const Report &report)
     }
     if (!anyError)
         out.append(QStringLiteral("  (no output line matched the error rules)"));
+    out.append(QString());
+
+    out.append(QStringLiteral("Libraries not found"));
+    bool anyMissing = false;
+    for (const ReportProcess &rp : rows) {
+        if (rp.failedSearches.isEmpty())
+            continue;
+        anyMissing = true;
+        out.append(QStringLiteral("  %1 — %2").arg(processLabel(rp), describeEnd(rp.process)));
+        for (const LibSearch &search : rp.failedSearches) {
+            QString head = QStringLiteral("    %1 ms  %2").arg(formatMs(search.tsNs), visible(search.name));
+            if (!search.requester.isEmpty())
+                head += QStringLiteral(", asked for by %1").arg(visible(search.requester));
+            head += search.steps.size() == 1
+                        ? QStringLiteral(": not found, 1 path tried")
+                        : QStringLiteral(": not found, %1 paths tried").arg(search.steps.size());
+            out.append(head);
+            qsizetype wo = 0;
+            for (const LibSearchStep &step : search.steps)
+                wo = std::max(wo, searchOriginName(step.origin).size());
+            for (const TrailEntry &entry : condenseTrail(search.steps)) {
+                const LibSearchStep &step = search.steps.at(entry.step);
+                QString state = step.exists == 1   ? QStringLiteral("  (exists, not loaded)")
+                                : step.exists == 0 ? QStringLiteral("  (absent)")
+                                                   : QString();
+                if (entry.variants > 0)
+                    state += QStringLiteral(" + %1 hwcaps/platform subdirectories%2")
+                                 .arg(entry.variants)
+                                 .arg(entry.variantExists ? QStringLiteral(", one exists")
+                                                          : QStringLiteral(", absent"));
+                out.append(QStringLiteral("      %1  %2%3")
+                               .arg(searchOriginName(step.origin), -int(wo))
+                               .arg(visible(step.path), state));
+            }
+        }
+    }
+    if (!anyMissing)
+        out.append(QStringLiteral("  (every library that was asked for was found)"));
     out.append(QString());
 
     out.append(QStringLiteral("Last events before each failure"));
@@ -387,6 +473,24 @@ QJsonObject processToJson(const Report &report, const ReportProcess &rp)
     QJsonArray events;
     for (const Event &e : rp.lastEvents)
         events.append(eventToJson(e));
+    QJsonArray missing;
+    for (const LibSearch &search : rp.failedSearches) {
+        QJsonArray steps;
+        for (const LibSearchStep &step : search.steps) {
+            steps.append(QJsonObject{
+                {QStringLiteral("path"), step.path},
+                {QStringLiteral("origin"), qint64(step.origin)},
+                {QStringLiteral("originName"), searchOriginName(step.origin)},
+                {QStringLiteral("exists"),
+                 step.exists < 0 ? QJsonValue(QJsonValue::Null) : QJsonValue(step.exists == 1)}});
+        }
+        missing.append(QJsonObject{{QStringLiteral("id"), search.id},
+                                   {QStringLiteral("tsNs"), search.tsNs},
+                                   {QStringLiteral("tid"), search.tid},
+                                   {QStringLiteral("name"), search.name},
+                                   {QStringLiteral("requester"), search.requester},
+                                   {QStringLiteral("steps"), steps}});
+    }
     const qint64 treeParentId =
         rp.treeParent >= 0 ? report.processes.at(rp.treeParent).process.id : -1;
     return {
@@ -413,6 +517,7 @@ QJsonObject processToJson(const Report &report, const ReportProcess &rp)
                      {QStringLiteral("stderrLines"), rp.stderrLines}}},
         {QStringLiteral("errorLines"), errors},
         {QStringLiteral("lastEvents"), events},
+        {QStringLiteral("failedLibrarySearches"), missing},
     };
 }
 

@@ -454,7 +454,8 @@ TEST_F(ReportFromBundle, JsonHasTheDocumentedKeysAndTypes)
         EXPECT_EQ(keysOf(p), sorted({"id", "pid", "ppid", "parentId", "previousImageId",
                                      "execSeq", "depth", "treeParentId", "execRow", "exe",
                                      "argv", "recorded", "startNs", "endNs", "end", "failed",
-                                     "output", "errorLines", "lastEvents"}));
+                                     "output", "errorLines", "lastEvents",
+                                     "failedLibrarySearches"}));
         for (const char *k : {"parentId", "previousImageId", "treeParentId", "endNs"})
             EXPECT_TRUE(isIntOrNull(p.value(k))) << k;
         EXPECT_TRUE(p.value("argv").isArray());

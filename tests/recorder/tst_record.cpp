@@ -309,3 +309,23 @@ TEST_F(RecordTest, ProgramThatReusesTheRecorderDescriptorKeepsItsFileAndIsStillR
         sawLibm |= s.name == QLatin1String("libm.so.6") && s.outcome == SearchOutcome::Found;
     EXPECT_TRUE(sawLibm) << "the dlopen after close_range is still recorded";
 }
+
+TEST_F(RecordTest, DemoReportShowsTheProbeErrorAndTheLibcudaTrailInFull)
+{
+    const QString path = bundlePath("demo.initscope");
+    const CliRun run = runInitscope({QStringLiteral("demo"), QStringLiteral("--no-gui"), QStringLiteral("-o"), path});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    const QString report = QString::fromUtf8(run.out);
+    EXPECT_TRUE(report.contains(QStringLiteral(
+        "probe_cuda_init: failed to initialize CUDA: libcuda.so.1: cannot open shared object file: "
+        "No such file or directory")))
+        << report.toStdString();
+    EXPECT_TRUE(report.contains(QStringLiteral("Libraries not found")));
+    EXPECT_TRUE(report.contains(QStringLiteral("libcuda.so.1, asked for by %1: not found")
+                                    .arg(binary(QStringLiteral("initscope-probe")))));
+    // The trail names the directories the loader really tried, in its words.
+    EXPECT_TRUE(report.contains(QStringLiteral("requested name     libcuda.so.1")));
+    EXPECT_TRUE(report.contains(QStringLiteral("default directory  /usr/lib/libcuda.so.1  (absent)")))
+        << report.toStdString();
+    EXPECT_TRUE(QFile::exists(path));
+}

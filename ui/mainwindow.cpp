@@ -1,0 +1,256 @@
+#include "mainwindow.h"
+
+#include "bundle.h"
+#include "bundlepage.h"
+#include "recentfiles.h"
+#include "welcomepage.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QScreen>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QTimer>
+
+namespace initscope::ui
+{
+
+namespace
+{
+
+const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kLastDirKey = QStringLiteral("mainWindow/lastDirectory");
+
+QStringList localFiles(const QMimeData *mime)
+{
+    QStringList files;
+    if (!mime || !mime->hasUrls())
+        return files;
+    for (const QUrl &url : mime->urls()) {
+        if (url.isLocalFile())
+            files << url.toLocalFile();
+    }
+    return files;
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent), m_recent(new RecentFiles(this)), m_stack(new QStackedWidget(this)),
+      m_welcome(new WelcomePage(m_stack)), m_tabs(new QTabWidget(m_stack)),
+      m_status(new QLabel(this))
+{
+    setWindowTitle(QStringLiteral("InitScope"));
+    setAcceptDrops(true);
+
+    m_reportError = [this](const QString &, const QString &message) {
+        QMessageBox::warning(this, QStringLiteral("Cannot Open Bundle"), message);
+    };
+
+    m_tabs->setDocumentMode(true);
+    m_tabs->setTabsClosable(true);
+    m_tabs->setMovable(true);
+    m_tabs->tabBar()->setExpanding(false);
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::currentTabChanged);
+
+    m_stack->addWidget(m_welcome);
+    m_stack->addWidget(m_tabs);
+    setCentralWidget(m_stack);
+    connect(m_welcome, &WelcomePage::openRequested, this, &MainWindow::showOpenDialog);
+    connect(m_welcome, &WelcomePage::openFileRequested, this, &MainWindow::openBundle);
+    connect(m_recent, &RecentFiles::openRequested, this, &MainWindow::openBundle);
+    connect(m_recent, &RecentFiles::changed, this,
+            [this] { m_welcome->setRecentFiles(m_recent->files()); });
+    m_welcome->setRecentFiles(m_recent->files());
+
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusBar()->addWidget(m_status, 1);
+    createMenus();
+
+    if (!restoreGeometry(QSettings().value(kGeometryKey).toByteArray())) {
+        // Wide enough for a process tree beside full-width output lines.
+        QSize size(1440, 900);
+        if (const QScreen *s = screen())
+            size = size.boundedTo(s->availableSize() * 0.92);
+        resize(size);
+    }
+    currentTabChanged();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
+    QAction *open = file->addAction(QIcon::fromTheme(QStringLiteral("document-open")),
+                                    QStringLiteral("&Open…"), this, &MainWindow::showOpenDialog);
+    open->setShortcut(QKeySequence::Open);
+    m_recent->attachMenu(file->addMenu(QStringLiteral("Open &Recent")));
+    file->addSeparator();
+    QAction *close = file->addAction(QStringLiteral("&Close"), this,
+                                     [this] { closeTab(m_tabs->currentIndex()); });
+    close->setShortcut(QKeySequence::Close);
+    connect(m_tabs, &QTabWidget::currentChanged, close,
+            [this, close] { close->setEnabled(m_tabs->count() > 0); });
+    close->setEnabled(false);
+    file->addSeparator();
+    QAction *quit = file->addAction(QIcon::fromTheme(QStringLiteral("application-exit")),
+                                    QStringLiteral("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *help = menuBar()->addMenu(QStringLiteral("&Help"));
+    help->addAction(QStringLiteral("&About InitScope"), this, &MainWindow::showAbout);
+}
+
+void MainWindow::setErrorReporter(ErrorReporter reporter)
+{
+    m_reportError = std::move(reporter);
+}
+
+bool MainWindow::openBundle(const QString &path)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (QFileInfo(page(i)->path()).absoluteFilePath() == absolute) {
+            m_tabs->setCurrentIndex(i);
+            return true;
+        }
+    }
+
+    BundleError error;
+    std::unique_ptr<BundleReader> reader = BundleReader::open(absolute, &error);
+    if (!reader) {
+        if (error.code == BundleError::Code::Missing)
+            m_recent->remove(absolute);
+        const QString message =
+            error.message.isEmpty()
+                ? QStringLiteral("%1 could not be opened.").arg(QDir::toNativeSeparators(absolute))
+                : error.message;
+        Q_EMIT openFailed(absolute, message);
+        if (m_reportError)
+            m_reportError(absolute, message);
+        return false;
+    }
+
+    auto *page = new BundlePage(std::move(reader), m_tabs);
+    connect(page, &BundlePage::summaryChanged, this, [this, page](const QString &summary) {
+        if (page == currentPage())
+            m_status->setText(summary);
+    });
+    const int index = m_tabs->addTab(page, QFileInfo(absolute).fileName());
+    m_tabs->setTabToolTip(index, QDir::toNativeSeparators(absolute));
+    m_tabs->setCurrentIndex(index);
+    m_recent->add(absolute);
+    QSettings().setValue(kLastDirKey, QFileInfo(absolute).absolutePath());
+    Q_EMIT bundleOpened(absolute);
+    return true;
+}
+
+void MainWindow::openBundles(const QStringList &paths)
+{
+    for (const QString &path : paths)
+        openBundle(path);
+}
+
+void MainWindow::closeTab(int index)
+{
+    QWidget *widget = m_tabs->widget(index);
+    if (!widget)
+        return;
+    m_tabs->removeTab(index);
+    delete widget;
+    currentTabChanged();
+}
+
+int MainWindow::pageCount() const
+{
+    return m_tabs->count();
+}
+
+BundlePage *MainWindow::page(int index) const
+{
+    return qobject_cast<BundlePage *>(m_tabs->widget(index));
+}
+
+BundlePage *MainWindow::currentPage() const
+{
+    return qobject_cast<BundlePage *>(m_tabs->currentWidget());
+}
+
+QString MainWindow::statusText() const
+{
+    return m_status->text();
+}
+
+void MainWindow::showOpenDialog()
+{
+    const QString dir = QSettings().value(kLastDirKey, QDir::homePath()).toString();
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, QStringLiteral("Open Bundle"), dir,
+        QStringLiteral("InitScope bundles (*.initscope);;All files (*)"));
+    openBundles(files);
+}
+
+void MainWindow::currentTabChanged()
+{
+    const BundlePage *current = currentPage();
+    m_stack->setCurrentWidget(current ? static_cast<QWidget *>(m_tabs) : m_welcome);
+    if (!current) {
+        setWindowTitle(QStringLiteral("InitScope"));
+        m_status->setText(QStringLiteral("Open a bundle with File › Open (Ctrl+O) or drop one "
+                                         "on this window."));
+        return;
+    }
+    setWindowTitle(QStringLiteral("%1 — InitScope").arg(QFileInfo(current->path()).fileName()));
+    m_status->setText(current->summary());
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, QStringLiteral("About InitScope"),
+                       QStringLiteral("<h3>InitScope %1</h3>"
+                                      "<p>Records why a program fails to bring up its GPU and "
+                                      "shows every process, line of output and library "
+                                      "search of the run.</p>")
+                           .arg(QStringLiteral(INITSCOPE_VERSION)));
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!localFiles(event->mimeData()).isEmpty())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    const QStringList files = localFiles(event->mimeData());
+    if (files.isEmpty())
+        return;
+    event->acceptProposedAction();
+    // Opening may put up a message box; doing it after the drop has finished keeps the
+    // drag source from waiting on it.
+    QTimer::singleShot(0, this, [this, files] { openBundles(files); });
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings().setValue(kGeometryKey, saveGeometry());
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace initscope::ui

@@ -1,0 +1,67 @@
+// The top-level window: File menu, one tab per open bundle, drag and drop, the status bar.
+// Everything inside a tab lives in BundlePage and below.
+#pragma once
+
+#include <QMainWindow>
+
+#include <functional>
+
+class QLabel;
+class QStackedWidget;
+class QTabWidget;
+
+namespace initscope::ui
+{
+
+class BundlePage;
+class RecentFiles;
+class WelcomePage;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    // Shows why a file could not be opened. The default puts up a message box; tests and
+    // batch callers replace it so that nothing waits for a click.
+    using ErrorReporter = std::function<void(const QString &path, const QString &message)>;
+
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens path in a new tab, or switches to its tab when it is already open. Returns false
+    // after reporting the error when the file cannot be used; other tabs are untouched.
+    bool openBundle(const QString &path);
+    void openBundles(const QStringList &paths);
+    void closeTab(int index);
+    void setErrorReporter(ErrorReporter reporter);
+
+    int pageCount() const;
+    BundlePage *page(int index) const;
+    BundlePage *currentPage() const;
+    RecentFiles *recentFiles() const { return m_recent; }
+    QString statusText() const;
+
+Q_SIGNALS:
+    void bundleOpened(const QString &path);
+    void openFailed(const QString &path, const QString &message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createMenus();
+    void showOpenDialog();
+    void currentTabChanged();
+    void showAbout();
+
+    RecentFiles *m_recent;
+    QStackedWidget *m_stack;
+    WelcomePage *m_welcome;
+    QTabWidget *m_tabs;
+    QLabel *m_status;
+    ErrorReporter m_reportError;
+};
+
+} // namespace initscope::ui

@@ -1,0 +1,99 @@
+#include "runview.h"
+
+#include "bundle.h"
+#include "processpanel.h"
+#include "processtreemodel.h"
+#include "viewsetup.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QSplitter>
+#include <QTreeView>
+
+#include <algorithm>
+
+namespace initscope::ui
+{
+
+RunView::RunView(QWidget *parent)
+    : QWidget(parent), m_model(new ProcessTreeModel(this)), m_view(new QTreeView(this)),
+      m_panel(new ProcessPanel(this)), m_splitter(new QSplitter(Qt::Horizontal, this))
+{
+    setupTreeView(m_view);
+    m_view->setModel(m_model);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setExpandsOnDoubleClick(true);
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &RunView::showCurrent);
+
+    m_splitter->addWidget(m_view);
+    m_splitter->addWidget(m_panel);
+    m_splitter->setChildrenCollapsible(false);
+    m_splitter->setStretchFactor(0, 2);
+    m_splitter->setStretchFactor(1, 3);
+    // Initial proportions; the splitter keeps what the user drags afterwards.
+    m_splitter->setSizes({520, 880});
+
+    auto *layout = new QHBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_splitter);
+}
+
+void RunView::setRun(const BundleReader *reader, const Run &run)
+{
+    m_reader = reader;
+    m_run = run;
+    m_model->setProcesses(reader ? reader->processes(run.id) : QList<Process>());
+    m_view->expandAll();
+    // Fit the content, within bounds: a few short names must not squeeze the columns, a
+    // long exec chain must not push the command line out of sight.
+    const QFontMetrics fm = m_view->fontMetrics();
+    const int minimum[] = {fm.horizontalAdvance(QStringLiteral("initscope-probe (00000)")),
+                           fm.horizontalAdvance(QStringLiteral("exit 255")),
+                           fm.horizontalAdvance(QStringLiteral("00.000 ms"))};
+    for (int c = 0; c < ProcessTreeModel::CommandColumn; ++c) {
+        m_view->resizeColumnToContents(c);
+        m_view->setColumnWidth(c, std::clamp(m_view->columnWidth(c), minimum[c] + 16, 360));
+    }
+
+    QModelIndex start = m_model->firstFailure();
+    if (!start.isValid())
+        start = m_model->index(0, 0);
+    if (start.isValid()) {
+        m_view->setCurrentIndex(start);
+        m_view->scrollTo(start);
+    } else {
+        m_panel->clear();
+    }
+}
+
+void RunView::selectProcess(qint64 processId)
+{
+    const QModelIndex index = m_model->indexOfProcess(processId);
+    if (index.isValid())
+        m_view->setCurrentIndex(index);
+}
+
+qint64 RunView::currentProcessId() const
+{
+    const Process *p = m_model->process(m_view->currentIndex());
+    return p ? p->id : -1;
+}
+
+void RunView::showCurrent()
+{
+    const QModelIndex current = m_view->currentIndex();
+    const Process *p = m_model->process(current);
+    if (!p || !m_reader) {
+        m_panel->clear();
+        Q_EMIT processShown(-1);
+        return;
+    }
+    // The header names the process that forked this one, which is not the tree parent
+    // when this image came from an exec.
+    const Process *parent = m_model->process(m_model->indexOfProcess(p->parentId));
+    m_panel->showProcess(*m_reader, m_run, *p, parent);
+    Q_EMIT processShown(p->id);
+}
+
+} // namespace initscope::ui

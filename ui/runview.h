@@ -1,0 +1,54 @@
+// One run: the process tree on the left, the selected process on the right. Opens on the
+// first image that failed, because that is what the user came to see.
+#pragma once
+
+#include "data.h"
+
+#include <QWidget>
+
+class QSplitter;
+class QTreeView;
+
+namespace initscope
+{
+class BundleReader;
+}
+
+namespace initscope::ui
+{
+
+class ProcessPanel;
+class ProcessTreeModel;
+
+class RunView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit RunView(QWidget *parent = nullptr);
+
+    // reader must outlive this view or the next setRun().
+    void setRun(const BundleReader *reader, const Run &run);
+    void selectProcess(qint64 processId);
+    // -1 when nothing is selected.
+    qint64 currentProcessId() const;
+
+    ProcessTreeModel *processModel() const { return m_model; }
+    QTreeView *processView() const { return m_view; }
+    ProcessPanel *processPanel() const { return m_panel; }
+
+Q_SIGNALS:
+    // After the panel has been filled for processId (-1 when cleared).
+    void processShown(qint64 processId);
+
+private:
+    void showCurrent();
+
+    const BundleReader *m_reader = nullptr;
+    Run m_run;
+    ProcessTreeModel *m_model;
+    QTreeView *m_view;
+    ProcessPanel *m_panel;
+    QSplitter *m_splitter;
+};
+
+} // namespace initscope::ui

@@ -1,0 +1,85 @@
+#include "welcomepage.h"
+
+#include "theme.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QLabel>
+#include <QPushButton>
+#include <QUrl>
+#include <QVBoxLayout>
+
+namespace initscope::ui
+{
+
+WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent), m_recent(new QLabel(this))
+{
+    auto *title = new QLabel(QStringLiteral("InitScope"), this);
+    QFont titleFont = title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 2.2);
+    titleFont.setBold(true);
+    title->setFont(titleFont);
+
+    auto *text = new QLabel(
+        QStringLiteral("Open a bundle (.initscope) to see which processes ran, how each one "
+                       "ended, everything it printed and which libraries it looked for.<br>"
+                       "Drop bundle files anywhere on this window, or pass them on the "
+                       "command line."),
+        this);
+    text->setWordWrap(true);
+    text->setFixedWidth(520);
+
+    auto *open = new QPushButton(QStringLiteral("Open Bundle…"), this);
+    open->setDefault(true);
+    connect(open, &QPushButton::clicked, this, &WelcomePage::openRequested);
+
+    m_recent->setTextFormat(Qt::RichText);
+    m_recent->setOpenExternalLinks(false);
+    connect(m_recent, &QLabel::linkActivated, this,
+            [this](const QString &link) { Q_EMIT openFileRequested(QUrl(link).toLocalFile()); });
+
+    auto *column = new QVBoxLayout;
+    column->setSpacing(14);
+    column->addWidget(title);
+    column->addWidget(text);
+    column->addWidget(open, 0, Qt::AlignLeft);
+    column->addSpacing(10);
+    column->addWidget(m_recent);
+
+    auto *outer = new QVBoxLayout(this);
+    outer->addStretch(2);
+    auto *row = new QHBoxLayout;
+    row->addStretch(1);
+    row->addLayout(column);
+    row->addStretch(1);
+    outer->addLayout(row);
+    outer->addStretch(3);
+}
+
+void WelcomePage::setRecentFiles(const QStringList &files)
+{
+    if (files.isEmpty()) {
+        m_recent->clear();
+        return;
+    }
+    const QString grey = theme::muted().name();
+    QString html = QStringLiteral("<b>Recent bundles</b><table cellspacing=4>");
+    for (const QString &path : files) {
+        const QFileInfo info(path);
+        const QString dir = QDir::toNativeSeparators(info.absolutePath()).toHtmlEscaped();
+        if (info.exists()) {
+            html += QStringLiteral("<tr><td><a href=\"%1\">%2</a></td>"
+                                   "<td style=\"color:%3\">%4</td></tr>")
+                        .arg(QUrl::fromLocalFile(path).toString(QUrl::FullyEncoded),
+                             info.fileName().toHtmlEscaped(), grey, dir);
+        } else {
+            html += QStringLiteral("<tr><td style=\"color:%1\">%2 (missing)</td>"
+                                   "<td style=\"color:%1\">%3</td></tr>")
+                        .arg(grey, info.fileName().toHtmlEscaped(), dir);
+        }
+    }
+    html += QStringLiteral("</table>");
+    m_recent->setText(html);
+}
+
+} // namespace initscope::ui
