@@ -73,7 +73,15 @@ int cmdDemo(const QStringList &args)
                          !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
     const QString gui = binDir + QStringLiteral("/initscope-gui");
     if (!parser.isSet(noGui) && display && QFileInfo(gui).isExecutable()) {
-        if (QProcess::startDetached(gui, {QFileInfo(result.bundlePath).absoluteFilePath()}))
+        // Detached and without our stdout/stderr, so that a pipe reading the report ends
+        // when the report does, not when the window is closed.
+        QProcess viewer;
+        viewer.setProgram(gui);
+        viewer.setArguments({QFileInfo(result.bundlePath).absoluteFilePath()});
+        viewer.setStandardInputFile(QProcess::nullDevice());
+        viewer.setStandardOutputFile(QProcess::nullDevice());
+        viewer.setStandardErrorFile(QProcess::nullDevice());
+        if (viewer.startDetached())
             std::fprintf(stderr, "initscope demo: opened %s in initscope-gui\n",
                          qPrintable(result.bundlePath));
     } else if (!parser.isSet(noGui)) {

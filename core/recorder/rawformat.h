@@ -30,6 +30,9 @@ enum RawType {
     RAW_PREINIT = 6,     /* no payload: every object is loaded, main() is next */
     RAW_CAPTURE = 7,     /* RawCapture: how stdout/stderr capture was set up */
     RAW_NOTE = 8,        /* text: something the recorder wants the reader to know */
+    RAW_CALL = 9,        /* RawCall + name + captured output parameters (RawOutValue…) */
+    RAW_PROC_ADDRESS = 10, /* RawProcAddress + symbol + owner path + owner symbol */
+    RAW_EXPORT_TABLE = 11, /* RawExportTable */
     /* Launcher records (launcher.rec). */
     RAW_OUTPUT = 32,     /* RawOutput + bytes */
     RAW_PROC_EXIT = 33,  /* RawProcExit */
@@ -115,6 +118,57 @@ struct RawRunInfo {
     int64_t realtime_ns; /* CLOCK_REALTIME when the header's ts_ns was taken */
     uint32_t root_pid;
     uint32_t event; /* 1 started, 2 ended, 3 timeout fired, 4 cancelled */
+};
+
+/* Which library family a traced function belongs to. */
+enum RawApi { RAW_API_DRIVER = 1, RAW_API_RUNTIME = 2, RAW_API_NVML = 3 };
+
+/* How the caller reached the function. */
+enum RawReach {
+    RAW_REACH_BINDING = 1,      /* PLT / direct symbol binding seen by la_symbind64 */
+    RAW_REACH_DLSYM = 2,        /* dlsym() lookup */
+    RAW_REACH_PROC_ADDRESS = 3, /* a pointer handed out by cuGetProcAddress(_v2) */
+};
+
+/* One traced call. The header's ts_ns is the start; end_ns the return. args[] are the first
+ * six integer argument registers exactly as passed (x86-64 System V), ret the integer return
+ * register. Output parameters the recorder knows how to read (see the catalog's recorder
+ * table) follow the name as RawOutValue + bytes, read after the call returned. */
+struct RawCall {
+    uint64_t end_ns;
+    uint64_t args[6];
+    uint64_t ret;
+    uint32_t api;    /* RawApi */
+    uint32_t reach;  /* RawReach */
+    uint32_t name_len;
+    uint32_t out_count;
+    uint64_t depth;  /* nesting of traced calls on this thread, 0 = outermost */
+};
+
+struct RawOutValue {
+    uint32_t arg;  /* index into args[] of the pointer it was read through */
+    uint32_t len;  /* bytes that follow */
+};
+
+/* A cuGetProcAddress / cuGetProcAddress_v2 resolution: what was asked and what came back. */
+struct RawProcAddress {
+    uint64_t requested_version; /* cudaVersion argument */
+    uint64_t flags;
+    uint64_t status_value;      /* *symbolStatus after the call, or UINT64_MAX without one */
+    uint64_t result;            /* CUresult */
+    uint64_t pointer;           /* the function pointer the driver handed out (before wrapping) */
+    uint32_t resolver_v2;       /* 1 when cuGetProcAddress_v2 answered */
+    uint32_t symbol_len;
+    uint32_t owner_len;         /* path of the object that contains `pointer` (dladdr) */
+    uint32_t owner_symbol_len;  /* exported name at that address, if any */
+};
+
+/* A cuGetExportTable request. */
+struct RawExportTable {
+    uint8_t uuid[16];
+    uint64_t result;
+    uint64_t table;      /* the table pointer handed back, 0 if none */
+    uint64_t table_size; /* slot 0 of the table when it looks like a size, else 0 */
 };
 
 /* Hello sent by the recorder over INITSCOPE_SOCKET (SOCK_SEQPACKET) with SCM_RIGHTS carrying
