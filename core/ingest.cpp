@@ -2,6 +2,7 @@
 
 #include "bundle.h"
 #include "elffacts.h"
+#include "ingestcalls.h"
 #include "launcher.h"
 #include "rawformat.h"
 
@@ -613,6 +614,21 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
             addEvent(img->bundleId, img->pid, *img->endTs, "process.exec",
                      QStringLiteral("replaced by exec"), QJsonObject{{QStringLiteral("pid"), img->pid}});
         }
+    }
+
+    // Calls at the GPU boundary, from each process's call log.
+    const QStringList callFiles = dir.entryList({QStringLiteral("*.calls")}, QDir::Files, QDir::Name);
+    for (const QString &name : callFiles) {
+        const CallLogStats calls = ingestCallLog(
+            dir.filePath(name), t0,
+            [&](qint64 pid, quint64 ts) {
+                Image *img = imageOf(pid, ts);
+                return img ? img->bundleId : qint64(-1);
+            },
+            runId, writer, options.decodeCall);
+        stats.events += calls.calls;
+        stats.calls += calls.calls;
+        stats.unreadableRecords += calls.unreadable;
     }
 
     // Output: each chunk belongs to the image that wrote it.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "data.h"
+#include "ingestcalls.h"
 
 #include <QString>
 
@@ -13,6 +14,8 @@ class BundleWriter;
 struct IngestOptions {
     // Replace values of variables whose names look secret (TOKEN, SECRET, PASSWORD, …).
     bool redactSecrets = true;
+    // Decodes traced calls' arguments and results; raw values only when empty.
+    CallDecoderHook decodeCall;
 };
 
 struct IngestStats {
@@ -20,6 +23,7 @@ struct IngestStats {
     int events = 0;
     int librarySearches = 0;
     int libraryLoads = 0;
+    int calls = 0;
     qint64 outputBytes = 0;
     int unreadableRecords = 0; // short or malformed records that were skipped
 };

@@ -10,6 +10,7 @@
 // that could change the outcome of the program being recorded: every failure here degrades to
 // "not recorded", never to an error in the target.
 
+#include "calltrace.h"
 #include "rawformat.h"
 
 #include <errno.h>
@@ -416,6 +417,16 @@ void captureOutput(const char *socketName)
     close(sock);
 }
 
+// The libraries whose entry points are traced, by file name: the driver, the runtime and
+// NVML, whether real or a shim that answers under their names.
+bool isGpuLibrary(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return strncmp(base, "libcuda.so", 10) == 0 || strncmp(base, "libcudart.so", 12) == 0 ||
+           strncmp(base, "libnvidia-ml.so", 15) == 0;
+}
+
 void copyEnv(char *dst, size_t cap, const char *name)
 {
     dst[0] = '\0';
@@ -435,6 +446,7 @@ __attribute__((visibility("default"))) unsigned int la_version(unsigned int vers
         return 0;
     copyEnv(g_runDir, sizeof g_runDir, INITSCOPE_ENV_RUN_DIR);
     g_pid = getpid();
+    initscope::recorder::callTraceInit(g_runDir);
     if (g_runDir[0] != '\0' && openRecordFile()) {
         writeProcStart();
         char socketName[128];
@@ -480,7 +492,27 @@ __attribute__((visibility("default"))) unsigned int la_objopen(struct link_map *
     *cookie = uintptr_t(map);
     struct iovec parts[2] = {{&o, sizeof o}, {const_cast<char *>(name), o.name_len}};
     writeRecord(RAW_LIB_OPEN, parts, 2);
-    return 0;
+    // Bindings from every object are seen, but only those into the GPU libraries reach
+    // la_symbind64: everything else binds at full speed.
+    return LA_FLG_BINDFROM | (isGpuLibrary(name) ? unsigned(LA_FLG_BINDTO) : 0u);
+}
+
+__attribute__((visibility("default"))) uintptr_t la_symbind64(Elf64_Sym *sym, unsigned int ndx,
+                                                              uintptr_t *refcook, uintptr_t *defcook,
+                                                              unsigned int *flags,
+                                                              const char *symname)
+{
+    HookScope scope;
+    (void)ndx;
+    (void)refcook;
+    (void)defcook;
+    *flags |= LA_SYMB_NOPLTENTER | LA_SYMB_NOPLTEXIT;
+    if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC || !symname ||
+        initscope::recorder::apiOfName(symname) == 0)
+        return sym->st_value;
+    const uint32_t reach = (*flags & LA_SYMB_DLSYM) ? RAW_REACH_DLSYM : RAW_REACH_BINDING;
+    return uintptr_t(initscope::recorder::traceFunction(reinterpret_cast<void *>(sym->st_value),
+                                                        symname, reach));
 }
 
 __attribute__((visibility("default"))) unsigned int la_objclose(uintptr_t *cookie)

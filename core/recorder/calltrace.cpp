@@ -1,0 +1,564 @@
+#include "calltrace.h"
+
+#include "calllog.h"
+#include "rawformat.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#if __has_include("initscope_recorder_table.h")
+#include "initscope_recorder_table.h"
+#define INITSCOPE_HAVE_RECORDER_TABLE 1
+#else
+// Without the catalog's table the recorder still traces every call; it just reads no output
+// values.
+struct RecOutSpec { uint8_t arg; uint8_t kind; uint16_t size; uint8_t len_arg; };
+struct RecFnSpec { const char *name; uint8_t api; uint8_t nargs; uint8_t nout; struct RecOutSpec out[4]; };
+#endif
+
+namespace initscope::recorder {
+
+namespace {
+
+// What a stub needs to know about the function behind it.
+enum SlotKind : uint8_t {
+    KindPlain = 0,
+    KindProcAddressV1 = 1, // cuGetProcAddress(symbol, pfn, version, flags)
+    KindProcAddressV2 = 2, // cuGetProcAddress_v2(symbol, pfn, version, flags, status)
+    KindExportTable = 3,   // cuGetExportTable(table, uuid)
+};
+
+struct Slot {
+    void *real;
+    const char *name;
+    uint32_t nameLen;
+    uint8_t api;
+    uint8_t reach;
+    uint8_t kind;
+    const RecFnSpec *spec;
+};
+
+constexpr unsigned kMaxSlots = 16384;
+constexpr unsigned kStubSize = 32;
+constexpr unsigned kStubsPerPage = 4096 / kStubSize;
+constexpr unsigned kMaxDepth = 64;
+
+Slot g_slots[kMaxSlots];
+unsigned g_slotCount = 0;
+unsigned char *g_stubPages[kMaxSlots / kStubsPerPage];
+int g_slotLock = 0;
+
+// Names handed to traceFunction may be transient (cuGetProcAddress's caller owns them).
+char *g_namePool = nullptr;
+size_t g_namePoolUsed = 0;
+constexpr size_t kNamePoolSize = 1 << 20;
+
+// Open-addressing map from (real, reach, kind) to slot, so repeated resolutions of one
+// function share one stub.
+constexpr unsigned kMapSize = kMaxSlots * 2;
+unsigned g_map[kMapSize]; // slot index + 1, 0 = empty
+
+// A page that the kernel zeroes in a fork()ed child: tells the hot path that it now runs in
+// a new process without asking the kernel on every call.
+struct ForkSentinel {
+    uint64_t armed;
+};
+ForkSentinel *g_sentinel = nullptr;
+
+struct Frame {
+    uint64_t ret;
+    Slot *slot;
+    uint64_t start;
+    uint64_t args[6];
+};
+
+struct ThreadState {
+    uint32_t depth;
+    uint32_t tid;
+    Frame frames[kMaxDepth];
+};
+
+__thread ThreadState *t_state __attribute__((tls_model("initial-exec"))) = nullptr;
+
+void lock(int *l)
+{
+    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause();
+}
+
+void unlock(int *l)
+{
+    __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+uint64_t nowNs()
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+ThreadState *threadState()
+{
+    ThreadState *t = t_state;
+    if (__builtin_expect(t != nullptr, 1))
+        return t;
+    void *m = mmap(nullptr, sizeof(ThreadState), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return nullptr;
+    t = static_cast<ThreadState *>(m);
+    t->depth = 0;
+    t->tid = uint32_t(syscall(SYS_gettid));
+    t_state = t;
+    return t;
+}
+
+void checkFork()
+{
+    if (__builtin_expect(g_sentinel && g_sentinel->armed, 1))
+        return;
+    if (!g_sentinel)
+        return;
+    // First call in a fork()ed child: its own log, its own thread id.
+    callLogAfterFork();
+    if (t_state)
+        t_state->tid = uint32_t(syscall(SYS_gettid));
+    g_sentinel->armed = 1;
+}
+
+const RecFnSpec *specFor(const char *name)
+{
+#ifdef INITSCOPE_HAVE_RECORDER_TABLE
+    unsigned lo = 0, hi = kRecFunctionCount;
+    while (lo < hi) {
+        const unsigned mid = (lo + hi) / 2;
+        const int c = strcmp(name, kRecFunctions[mid].name);
+        if (c == 0)
+            return &kRecFunctions[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+#else
+    (void)name;
+#endif
+    return nullptr;
+}
+
+const char *copyName(const char *name, size_t len)
+{
+    if (!g_namePool) {
+        void *m = mmap(nullptr, kNamePoolSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+        if (m == MAP_FAILED)
+            return nullptr;
+        g_namePool = static_cast<char *>(m);
+    }
+    if (g_namePoolUsed + len + 1 > kNamePoolSize)
+        return nullptr;
+    char *dst = g_namePool + g_namePoolUsed;
+    memcpy(dst, name, len);
+    dst[len] = '\0';
+    g_namePoolUsed += len + 1;
+    return dst;
+}
+
+extern "C" void initscope_trampoline_entry();
+
+// Writes the stub for slot i: load the slot's address into r11 (not an argument register in
+// the x86-64 System V ABI) and jump to the common entry.
+bool makeStub(unsigned i, void **stubOut)
+{
+    const unsigned page = i / kStubsPerPage;
+    if (!g_stubPages[page]) {
+        void *m = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return false;
+        g_stubPages[page] = static_cast<unsigned char *>(m);
+    }
+    unsigned char *code = g_stubPages[page] + (i % kStubsPerPage) * kStubSize;
+    if (mprotect(g_stubPages[page], 4096, PROT_READ | PROT_WRITE) != 0)
+        return false;
+    const uint64_t slot = uint64_t(uintptr_t(&g_slots[i]));
+    const uint64_t entry = uint64_t(uintptr_t(&initscope_trampoline_entry));
+    size_t n = 0;
+    code[n++] = 0x49; // movabs r11, imm64
+    code[n++] = 0xBB;
+    memcpy(code + n, &slot, 8);
+    n += 8;
+    code[n++] = 0xFF; // jmp qword ptr [rip + 0]
+    code[n++] = 0x25;
+    code[n++] = 0x00;
+    code[n++] = 0x00;
+    code[n++] = 0x00;
+    code[n++] = 0x00;
+    memcpy(code + n, &entry, 8);
+    n += 8;
+    while (n < kStubSize)
+        code[n++] = 0xCC;
+    if (mprotect(g_stubPages[page], 4096, PROT_READ | PROT_EXEC) != 0)
+        return false;
+    *stubOut = code;
+    return true;
+}
+
+void *stubAddress(unsigned i)
+{
+    return g_stubPages[i / kStubsPerPage] + (i % kStubsPerPage) * kStubSize;
+}
+
+uint8_t kindOf(const char *name, uint32_t reach, uint64_t requestedVersion)
+{
+    if (strcmp(name, "cuGetProcAddress_v2") == 0)
+        return KindProcAddressV2;
+    if (strcmp(name, "cuGetProcAddress") == 0) {
+        // A caller that asked for "cuGetProcAddress" at 12000 or later calls what it got with
+        // the five-argument ABI, whatever the driver handed out.
+        return reach == RAW_REACH_PROC_ADDRESS && requestedVersion >= 12000 ? KindProcAddressV2
+                                                                           : KindProcAddressV1;
+    }
+    if (strcmp(name, "cuGetExportTable") == 0)
+        return KindExportTable;
+    return KindPlain;
+}
+
+void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
+{
+    if (!real || !name)
+        return real;
+    const uint32_t api = apiOfName(name);
+    if (api == 0)
+        return real;
+    lock(&g_slotLock);
+    uint64_t h = (uint64_t(uintptr_t(real)) >> 4) * 0x9E3779B97F4A7C15ull;
+    h ^= uint64_t(reach) * 31 + kind;
+    unsigned pos = unsigned(h % kMapSize);
+    void *result = real;
+    for (unsigned probe = 0; probe < kMapSize; ++probe, pos = (pos + 1) % kMapSize) {
+        const unsigned entry = g_map[pos];
+        if (entry == 0) {
+            if (g_slotCount >= kMaxSlots)
+                break;
+            const unsigned i = g_slotCount;
+            const size_t len = strlen(name);
+            const char *copy = copyName(name, len);
+            if (!copy)
+                break;
+            Slot &s = g_slots[i];
+            s.real = real;
+            s.name = copy;
+            s.nameLen = uint32_t(len);
+            s.api = uint8_t(api);
+            s.reach = uint8_t(reach);
+            s.kind = kind;
+            s.spec = specFor(copy);
+            void *stub = nullptr;
+            if (!makeStub(i, &stub))
+                break;
+            __atomic_store_n(&g_slotCount, i + 1, __ATOMIC_RELEASE);
+            g_map[pos] = i + 1;
+            result = stub;
+            break;
+        }
+        const Slot &s = g_slots[entry - 1];
+        if (s.real == real && s.reach == reach && s.kind == kind) {
+            result = stubAddress(entry - 1);
+            break;
+        }
+    }
+    unlock(&g_slotLock);
+    return result;
+}
+
+size_t boundedLength(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n])
+        ++n;
+    return n;
+}
+
+// Output values the catalog says this function writes, read after it returned. Only when
+// the call succeeded (a failed call may leave them unwritten) — except a returned string,
+// which error-string functions hand back whatever the code.
+size_t captureOutputs(const Slot &s, const Frame &f, uint64_t ret, char *buf, size_t cap,
+                      uint32_t *count)
+{
+    *count = 0;
+    if (!s.spec)
+        return 0;
+    size_t used = 0;
+    for (unsigned i = 0; i < s.spec->nout && i < 4; ++i) {
+        const RecOutSpec &o = s.spec->out[i];
+        const bool returned = o.kind == 3;
+        if (returned ? ret == 0 : uint32_t(ret) != 0)
+            continue;
+        const uint64_t addr = returned ? ret : (o.arg < 6 ? f.args[o.arg] : 0);
+        if (addr == 0)
+            continue;
+        const char *p = reinterpret_cast<const char *>(uintptr_t(addr));
+        size_t len = o.size;
+        if (o.kind == 2) {
+            size_t bound = o.size;
+            if (o.len_arg != 255 && o.len_arg < 6) {
+                const uint64_t given = f.args[o.len_arg] & 0xffffffffu;
+                if (given < bound || bound == 0)
+                    bound = size_t(given);
+            }
+            len = boundedLength(p, bound);
+        } else if (returned) {
+            len = boundedLength(p, o.size ? o.size : 1024);
+        }
+        if (used + sizeof(RawOutValue) + len > cap)
+            break;
+        RawOutValue v = {returned ? 255u : o.arg, uint32_t(len)};
+        memcpy(buf + used, &v, sizeof v);
+        memcpy(buf + used + sizeof v, p, len);
+        used += sizeof v + len;
+        ++*count;
+    }
+    return used;
+}
+
+void recordCall(const Slot &s, const Frame &f, uint64_t ret, uint64_t end, uint32_t depth,
+                uint32_t tid)
+{
+    RawCall c;
+    c.end_ns = end;
+    memcpy(c.args, f.args, sizeof c.args);
+    c.ret = ret;
+    c.api = s.api;
+    c.reach = s.reach;
+    c.name_len = s.nameLen;
+    c.depth = depth;
+    char outs[1536];
+    const size_t outLen = captureOutputs(s, f, ret, outs, sizeof outs, &c.out_count);
+    struct iovec parts[3] = {{&c, sizeof c}, {const_cast<char *>(s.name), s.nameLen}, {outs, outLen}};
+    callLogAppend(RAW_CALL, f.start, tid, parts, 3);
+}
+
+void recordProcAddress(const Slot &s, const Frame &f, uint64_t ret, uint32_t tid)
+{
+    const char *symbol = reinterpret_cast<const char *>(uintptr_t(f.args[0]));
+    void **pfn = reinterpret_cast<void **>(uintptr_t(f.args[1]));
+    RawProcAddress p;
+    memset(&p, 0, sizeof p);
+    p.requested_version = f.args[2];
+    p.flags = f.args[3];
+    p.result = ret;
+    p.resolver_v2 = s.kind == KindProcAddressV2 ? 1 : 0;
+    p.status_value = UINT64_MAX;
+    if (s.kind == KindProcAddressV2 && f.args[4])
+        p.status_value = uint64_t(*reinterpret_cast<int *>(uintptr_t(f.args[4])));
+    void *fn = (uint32_t(ret) == 0 && pfn) ? *pfn : nullptr;
+    p.pointer = uint64_t(uintptr_t(fn));
+    const size_t symbolLen = symbol ? boundedLength(symbol, 256) : 0;
+    p.symbol_len = uint32_t(symbolLen);
+    Dl_info info;
+    memset(&info, 0, sizeof info);
+    const char *owner = "";
+    const char *ownerSymbol = "";
+    if (fn && dladdr(fn, &info)) {
+        owner = info.dli_fname ? info.dli_fname : "";
+        if (info.dli_sname && info.dli_saddr == fn)
+            ownerSymbol = info.dli_sname;
+    }
+    p.owner_len = uint32_t(strlen(owner));
+    p.owner_symbol_len = uint32_t(strlen(ownerSymbol));
+    struct iovec parts[4] = {{&p, sizeof p},
+                             {const_cast<char *>(symbol ? symbol : ""), symbolLen},
+                             {const_cast<char *>(owner), p.owner_len},
+                             {const_cast<char *>(ownerSymbol), p.owner_symbol_len}};
+    callLogAppend(RAW_PROC_ADDRESS, f.start, tid, parts, 4);
+    // From now on the caller reaches the function through a stub of ours.
+    if (fn && symbolLen > 0) {
+        char name[257];
+        memcpy(name, symbol, symbolLen);
+        name[symbolLen] = '\0';
+        void *stub = traceWithKind(fn, name, RAW_REACH_PROC_ADDRESS,
+                                   kindOf(name, RAW_REACH_PROC_ADDRESS, f.args[2]));
+        *pfn = stub;
+    }
+}
+
+void recordExportTable(const Frame &f, uint64_t ret, uint32_t tid)
+{
+    RawExportTable e;
+    memset(&e, 0, sizeof e);
+    if (f.args[1])
+        memcpy(e.uuid, reinterpret_cast<const void *>(uintptr_t(f.args[1])), 16);
+    e.result = ret;
+    const void *const *out = reinterpret_cast<const void *const *>(uintptr_t(f.args[0]));
+    if (uint32_t(ret) == 0 && out && *out) {
+        e.table = uint64_t(uintptr_t(*out));
+        const uint64_t first = *static_cast<const uint64_t *>(*out);
+        // Slot 0 of the private tables is their size in bytes.
+        if (first >= 16 && first <= 8192 && first % 8 == 0)
+            e.table_size = first;
+    }
+    struct iovec part = {&e, sizeof e};
+    callLogAppend(RAW_EXPORT_TABLE, f.start, tid, &part, 1);
+}
+
+} // namespace
+
+// Called by the common entry with the saved argument registers. Returns the real function in
+// rax and, in rdx, 1 to call it through the tracer or 0 to jump to it untraced.
+struct PreResult {
+    void *real;
+    uint64_t trace;
+};
+
+extern "C" __attribute__((visibility("hidden"))) PreResult
+initscope_trampoline_pre(Slot *slot, const uint64_t *regs, uint64_t returnAddress)
+{
+    const int savedErrno = errno;
+    checkFork();
+    ThreadState *t = threadState();
+    if (!t || t->depth >= kMaxDepth) {
+        errno = savedErrno;
+        return {slot->real, 0};
+    }
+    Frame &f = t->frames[t->depth++];
+    f.ret = returnAddress;
+    f.slot = slot;
+    memcpy(f.args, regs, sizeof f.args);
+    f.start = nowNs();
+    errno = savedErrno;
+    return {slot->real, 1};
+}
+
+extern "C" __attribute__((visibility("hidden"))) uint64_t
+initscope_trampoline_post(uint64_t rax, uint64_t rdx)
+{
+    (void)rdx;
+    const uint64_t end = nowNs();
+    const int savedErrno = errno;
+    ThreadState *t = t_state;
+    Frame &f = t->frames[--t->depth];
+    const Slot &s = *f.slot;
+    recordCall(s, f, rax, end, t->depth, t->tid);
+    if (s.kind == KindProcAddressV1 || s.kind == KindProcAddressV2)
+        recordProcAddress(s, f, rax, t->tid);
+    else if (s.kind == KindExportTable)
+        recordExportTable(f, rax, t->tid);
+    errno = savedErrno;
+    return f.ret;
+}
+
+void callTraceInit(const char *runDir)
+{
+    callLogInit(runDir);
+    void *m = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED) {
+#ifdef MADV_WIPEONFORK
+        if (madvise(m, 4096, MADV_WIPEONFORK) == 0) {
+            g_sentinel = static_cast<ForkSentinel *>(m);
+            g_sentinel->armed = 1;
+        }
+#endif
+    }
+}
+
+uint32_t apiOfName(const char *name)
+{
+    if (strncmp(name, "cuda", 4) == 0)
+        return RAW_API_RUNTIME;
+    if (strncmp(name, "cu", 2) == 0)
+        return RAW_API_DRIVER;
+    if (strncmp(name, "nvml", 4) == 0)
+        return RAW_API_NVML;
+    return 0;
+}
+
+void *traceFunction(void *real, const char *name, uint32_t reach)
+{
+    return traceWithKind(real, name, reach, kindOf(name, reach, 0));
+}
+
+} // namespace initscope::recorder
+
+// The common entry every stub jumps to, with r11 = its Slot and the caller's registers and
+// stack exactly as at the call. It saves the argument registers, asks the pre hook whether
+// to trace, and then either jumps to the real function (untraced: the stack is untouched) or
+// takes the return address off the stack (the pre hook keeps it), calls the real function —
+// so that stack-passed arguments sit where the callee expects them — and returns to the
+// caller through the post hook.
+__asm__(R"(
+    .text
+    .p2align 4
+    .globl initscope_trampoline_entry
+    .hidden initscope_trampoline_entry
+    .type initscope_trampoline_entry, @function
+initscope_trampoline_entry:
+    subq $200, %rsp
+    movq %rdi, 0(%rsp)
+    movq %rsi, 8(%rsp)
+    movq %rdx, 16(%rsp)
+    movq %rcx, 24(%rsp)
+    movq %r8, 32(%rsp)
+    movq %r9, 40(%rsp)
+    movq %rax, 48(%rsp)
+    movq %r10, 56(%rsp)
+    movdqu %xmm0, 64(%rsp)
+    movdqu %xmm1, 80(%rsp)
+    movdqu %xmm2, 96(%rsp)
+    movdqu %xmm3, 112(%rsp)
+    movdqu %xmm4, 128(%rsp)
+    movdqu %xmm5, 144(%rsp)
+    movdqu %xmm6, 160(%rsp)
+    movdqu %xmm7, 176(%rsp)
+    movq %r11, %rdi
+    movq %rsp, %rsi
+    movq 200(%rsp), %rdx
+    call initscope_trampoline_pre
+    movq %rax, %r11
+    movq %rdx, 192(%rsp)
+    movq 0(%rsp), %rdi
+    movq 8(%rsp), %rsi
+    movq 16(%rsp), %rdx
+    movq 24(%rsp), %rcx
+    movq 32(%rsp), %r8
+    movq 40(%rsp), %r9
+    movq 56(%rsp), %r10
+    movdqu 64(%rsp), %xmm0
+    movdqu 80(%rsp), %xmm1
+    movdqu 96(%rsp), %xmm2
+    movdqu 112(%rsp), %xmm3
+    movdqu 128(%rsp), %xmm4
+    movdqu 144(%rsp), %xmm5
+    movdqu 160(%rsp), %xmm6
+    movdqu 176(%rsp), %xmm7
+    cmpq $0, 192(%rsp)
+    movq 48(%rsp), %rax
+    je 1f
+    addq $208, %rsp
+    call *%r11
+    subq $80, %rsp
+    movq %rax, 0(%rsp)
+    movq %rdx, 8(%rsp)
+    movdqu %xmm0, 16(%rsp)
+    movdqu %xmm1, 32(%rsp)
+    movq %rax, %rdi
+    movq %rdx, %rsi
+    call initscope_trampoline_post
+    movq %rax, 72(%rsp)
+    movq 0(%rsp), %rax
+    movq 8(%rsp), %rdx
+    movdqu 16(%rsp), %xmm0
+    movdqu 32(%rsp), %xmm1
+    addq $72, %rsp
+    ret
+1:
+    addq $200, %rsp
+    jmp *%r11
+    .size initscope_trampoline_entry, .-initscope_trampoline_entry
+)");
