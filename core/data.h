@@ -61,6 +61,7 @@ enum class SearchOrigin : quint32 {
     Cache = 0x08,        // /etc/ld.so.cache
     Default = 0x40,      // default directories
     Secure = 0x80,
+    ShimRedirect = 0x100, // InitScope sent the request to a shim under test (record --shim)
 };
 
 struct LibSearchStep {
@@ -104,6 +105,8 @@ inline QString searchOriginName(quint32 origin)
         return QStringLiteral("default directory");
     case quint32(SearchOrigin::Secure):
         return QStringLiteral("secure directory");
+    case quint32(SearchOrigin::ShimRedirect):
+        return QStringLiteral("shim (--shim)");
     }
     return QStringLiteral("origin 0x%1").arg(origin, 0, 16);
 }

@@ -1,5 +1,6 @@
 #include "elffacts.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 
 #include <fcntl.h>
@@ -40,6 +41,21 @@ QString readSoname(const QString &path)
     }
     ::close(fd);
     return soname;
+}
+
+Artifact fileArtifact(const QString &kind, const QString &path)
+{
+    Artifact a;
+    a.kind = kind;
+    a.path = path;
+    QFile file(path);
+    if (file.open(QIODevice::ReadOnly)) {
+        a.size = file.size();
+        QCryptographicHash hash(QCryptographicHash::Sha256);
+        hash.addData(&file);
+        a.sha256 = hash.result().toHex();
+    }
+    return a;
 }
 
 } // namespace initscope

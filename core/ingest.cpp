@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -441,6 +442,10 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
             run.exitSignal = rootExit->second.exit.value;
     }
     const qint64 runId = writer.addRun(run);
+    for (Artifact artifact : options.artifacts) {
+        artifact.runId = runId;
+        writer.addArtifact(artifact);
+    }
     auto rel = [t0](quint64 ts) { return qint64(ts) - qint64(t0); };
     auto addEvent = [&](qint64 processId, qint64 tid, quint64 ts, const char *kind,
                         const QString &name, const QJsonObject &payload) {
@@ -459,6 +464,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         addEvent(-1, 0, ts, "recorder.note", text, QJsonObject{{QStringLiteral("text"), text}});
 
     QHash<QString, QString> sonames;
+    QSet<QString> hashedLibraries;
     for (auto &img : images) {
         for (auto &other : images) {
             if (other.get() == img.get())
@@ -523,8 +529,18 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
             switch (r.header->type) {
             case RAW_LIB_SEARCH: {
                 RawLibSearch s;
-                if (readFixed(r, &s) && r.payloadSize >= sizeof s + s.name_len)
+                if (readFixed(r, &s) && r.payloadSize >= sizeof s + s.name_len + s.redirected_len) {
                     searches.candidate(*r.header, s, localString(r.payload + sizeof s, s.name_len));
+                    // A shim redirection shows in the trail as the path the loader was sent to.
+                    if (s.redirected_len > 0) {
+                        RawLibSearch redirect = s;
+                        redirect.origin = quint32(SearchOrigin::ShimRedirect);
+                        const QString target =
+                            localString(r.payload + sizeof s + s.name_len, s.redirected_len);
+                        redirect.exists = QFileInfo::exists(target) ? 1 : 0;
+                        searches.candidate(*r.header, redirect, target);
+                    }
+                }
                 break;
             }
             case RAW_LIB_OPEN: {
@@ -593,6 +609,20 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         }
         searches.finishAll();
         for (auto &[cookie, load] : loads) {
+            // Which file answered as a GPU library: keep its size and hash with the run.
+            const QString base = load.path.section(QLatin1Char('/'), -1);
+            if (load.path.startsWith(QLatin1Char('/')) && !hashedLibraries.contains(load.path) &&
+                (base.startsWith(QLatin1String("libcuda.so")) ||
+                 base.startsWith(QLatin1String("libcudart.so")) ||
+                 base.startsWith(QLatin1String("libnvidia-ml.so")) ||
+                 load.soname.startsWith(QLatin1String("libcuda.so")) ||
+                 load.soname.startsWith(QLatin1String("libnvidia-ml.so")) ||
+                 load.soname.startsWith(QLatin1String("libcudart.so")))) {
+                hashedLibraries.insert(load.path);
+                Artifact artifact = fileArtifact(QStringLiteral("gpu-library"), load.path);
+                artifact.runId = runId;
+                writer.addArtifact(artifact);
+            }
             writer.addLibLoad(load);
             ++stats.libraryLoads;
             ++stats.events;

@@ -16,6 +16,8 @@ struct IngestOptions {
     bool redactSecrets = true;
     // Decodes traced calls' arguments and results; raw values only when empty.
     CallDecoderHook decodeCall;
+    // Artifacts that belong to the run (shims, configs), added with the run's id.
+    QList<Artifact> artifacts;
 };
 
 struct IngestStats {

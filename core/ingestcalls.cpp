@@ -36,24 +36,26 @@ QString reachName(uint32_t reach)
     }
 }
 
-QString uuidText(const uint8_t *b)
-{
-    // Memory order, grouped 4-2-2-2-6 as DOMAIN-style UUIDs are printed.
-    QString s;
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            s += QLatin1Char('-');
-        s += QStringLiteral("%1").arg(b[i], 2, 16, QLatin1Char('0'));
-    }
-    return s;
-}
-
 struct PendingCall {
     Event event;
     QJsonObject payload;
 };
 
 } // namespace
+
+CallDecoderHook defaultCallDecoder()
+{
+    return [](const QString &name, uint32_t api, const uint64_t args[6], uint64_t ret,
+              const QList<CapturedValue> &outs) {
+        std::array<quint64, 6> regs{};
+        for (int i = 0; i < 6; ++i)
+            regs[size_t(i)] = args[i];
+        DecodedCall decoded = decodeCall(name, ApiFamily(api), regs, ret, outs);
+        QJsonObject json = decoded.json;
+        json.insert(QStringLiteral("summary"), decoded.summary);
+        return json;
+    };
+}
 
 QString callEventKind(uint32_t api)
 {
@@ -145,23 +147,12 @@ CallLogStats ingestCallLog(const QString &path, quint64 t0, const ProcessLookup 
             if (sizeof r + r.symbol_len + r.owner_len + r.owner_symbol_len > len)
                 continue;
             const char *s = reinterpret_cast<const char *>(p + sizeof r);
-            QJsonObject resolved{
-                {QStringLiteral("symbol"), QString::fromLatin1(s, qsizetype(r.symbol_len))},
-                {QStringLiteral("requestedVersion"), qint64(r.requested_version)},
-                {QStringLiteral("flags"), qint64(r.flags)},
-                {QStringLiteral("resolverV2"), r.resolver_v2 != 0},
-                {QStringLiteral("pointer"), hex(r.pointer)},
-            };
-            resolved.insert(QStringLiteral("status"), r.status_value == UINT64_MAX
-                                                          ? QJsonValue(QJsonValue::Null)
-                                                          : QJsonValue(qint64(qint32(r.status_value))));
-            if (r.owner_len)
-                resolved.insert(QStringLiteral("owner"),
-                                QString::fromLocal8Bit(s + r.symbol_len, qsizetype(r.owner_len)));
-            if (r.owner_symbol_len)
-                resolved.insert(QStringLiteral("ownerSymbol"),
-                                QString::fromLatin1(s + r.symbol_len + r.owner_len,
-                                                    qsizetype(r.owner_symbol_len)));
+            const DecodedCall decoded = decodeProcAddress(
+                r, QString::fromLatin1(s, qsizetype(r.symbol_len)),
+                QString::fromLocal8Bit(s + r.symbol_len, qsizetype(r.owner_len)),
+                QString::fromLatin1(s + r.symbol_len + r.owner_len, qsizetype(r.owner_symbol_len)));
+            QJsonObject resolved = decoded.json;
+            resolved.insert(QStringLiteral("summary"), decoded.summary);
             const auto it = byStart.find({h.tid, h.ts_ns});
             if (it != byStart.end())
                 calls[*it].payload.insert(QStringLiteral("resolved"), resolved);
@@ -169,9 +160,9 @@ CallLogStats ingestCallLog(const QString &path, quint64 t0, const ProcessLookup 
         } else if (h.type == RAW_EXPORT_TABLE && len >= sizeof(RawExportTable)) {
             RawExportTable e;
             std::memcpy(&e, p, sizeof e);
-            QJsonObject table{{QStringLiteral("uuid"), uuidText(e.uuid)},
-                              {QStringLiteral("table"), hex(e.table)},
-                              {QStringLiteral("tableSize"), qint64(e.table_size)}};
+            const DecodedCall decoded = decodeExportTable(e);
+            QJsonObject table = decoded.json;
+            table.insert(QStringLiteral("summary"), decoded.summary);
             const auto it = byStart.find({h.tid, h.ts_ns});
             if (it != byStart.end())
                 calls[*it].payload.insert(QStringLiteral("exportTable"), table);

@@ -1,6 +1,7 @@
 // Ingest of traced GPU-library calls (see recorder/calltrace.h and recorder/calllog.h).
 #pragma once
 
+#include "calldecoder.h"
 #include "data.h"
 
 #include <QByteArray>
@@ -15,15 +16,8 @@ namespace initscope {
 
 class BundleWriter;
 
-// An output value the recorder read after a call: arg is the argument index it was read
-// through, or 255 for a returned string.
-struct CapturedValue {
-    uint32_t arg = 0;
-    QByteArray bytes;
-};
-
 // Turns one call's raw registers into {"args": …, "out": …, "result": …}; the catalog's
-// decoder in practice. Whatever it leaves out is filled with raw values.
+// decoder (defaultCallDecoder()) in practice. Whatever it leaves out is filled with raw values.
 using CallDecoderHook = std::function<QJsonObject(const QString &name, uint32_t api,
                                                   const uint64_t args[6], uint64_t ret,
                                                   const QList<CapturedValue> &outs)>;
@@ -36,6 +30,9 @@ struct CallLogStats {
     int exportTables = 0;
     int unreadable = 0;
 };
+
+// The catalog's decoder as a hook.
+CallDecoderHook defaultCallDecoder();
 
 // Event kind of a traced call by library family: "cuda.call", "cudart.call", "nvml.call".
 QString callEventKind(uint32_t api);

@@ -1,11 +1,14 @@
 #include "recording.h"
 
 #include "bundle.h"
+#include "elffacts.h"
 #include "rawformat.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QCryptographicHash>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -63,6 +66,46 @@ QString findRecorderModule()
     return {};
 }
 
+void injectShims(const QList<ShimSpec> &shims, InjectMode mode, const QString &runDir,
+                 QStringList *env)
+{
+    if (shims.isEmpty())
+        return;
+    auto prepend = [env](const QString &name, const QString &value, QChar sep) {
+        QString current;
+        for (const QString &kv : *env) {
+            if (nameOf(kv) == name)
+                current = kv.mid(name.size() + 1);
+        }
+        removeVariable(*env, name);
+        *env << name + QLatin1Char('=') + value + (current.isEmpty() ? QString() : sep + current);
+    };
+    QStringList lines;
+    switch (mode) {
+    case InjectMode::Audit:
+        for (const ShimSpec &shim : shims)
+            lines << shim.soname + QLatin1Char('=') + shim.path;
+        *env << QStringLiteral(INITSCOPE_ENV_SHIMS "=") + lines.join(QLatin1Char('\n'));
+        break;
+    case InjectMode::LdLibraryPath: {
+        // A directory holding only the shims, under their SONAMEs, first in the search.
+        const QString dir = runDir + QStringLiteral("/shims");
+        QDir().mkpath(dir);
+        for (const ShimSpec &shim : shims)
+            QFile::link(shim.path, dir + QLatin1Char('/') + shim.soname);
+        prepend(QStringLiteral("LD_LIBRARY_PATH"), dir, QLatin1Char(':'));
+        break;
+    }
+    case InjectMode::LdPreload: {
+        QStringList paths;
+        for (const ShimSpec &shim : shims)
+            paths << shim.path;
+        prepend(QStringLiteral("LD_PRELOAD"), paths.join(QLatin1Char(':')), QLatin1Char(':'));
+        break;
+    }
+    }
+}
+
 QStringList effectiveEnvironment(const RecordOptions &options)
 {
     QStringList base;
@@ -85,7 +128,7 @@ QStringList effectiveEnvironment(const RecordOptions &options)
         env = base;
     }
     // The recorder's own variables never leak in from a recording of a recording.
-    for (const char *own : {INITSCOPE_ENV_RUN_DIR, INITSCOPE_ENV_SOCKET})
+    for (const char *own : {INITSCOPE_ENV_RUN_DIR, INITSCOPE_ENV_SOCKET, INITSCOPE_ENV_SHIMS})
         removeVariable(env, QString::fromLatin1(own));
     for (const QString &name : options.unsetEnv)
         removeVariable(env, name);
@@ -98,14 +141,24 @@ QStringList effectiveEnvironment(const RecordOptions &options)
 
 QByteArray recordOptionsToJson(const RecordOptions &options)
 {
+    QJsonObject set;
+    for (const QString &kv : options.setEnv)
+        set.insert(nameOf(kv), kv.mid(nameOf(kv).size() + 1));
     QJsonObject env{{QStringLiteral("clean"), options.cleanEnv},
-                    {QStringLiteral("set"), QJsonArray::fromStringList(options.setEnv)},
+                    {QStringLiteral("set"), set},
                     {QStringLiteral("unset"), QJsonArray::fromStringList(options.unsetEnv)}};
     QJsonObject o{{QStringLiteral("command"), QJsonArray::fromStringList(options.command)},
-                  {QStringLiteral("environment"), env},
-                  {QStringLiteral("injection"), QStringLiteral("audit")}};
+                  {QStringLiteral("environment"), env}};
+    if (!options.runName.isEmpty())
+        o.insert(QStringLiteral("name"), options.runName);
     if (options.timeoutSeconds)
         o.insert(QStringLiteral("timeoutSeconds"), *options.timeoutSeconds);
+    QJsonArray shims;
+    for (const ShimSpec &shim : options.shims)
+        shims.append(QJsonObject{{QStringLiteral("path"), shim.path},
+                                 {QStringLiteral("soname"), shim.soname}});
+    o.insert(QStringLiteral("shims"), shims);
+    o.insert(QStringLiteral("injection"), injectModeName(options.inject));
     if (!options.workingDirectory.isEmpty())
         o.insert(QStringLiteral("workingDirectory"), options.workingDirectory);
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
@@ -125,6 +178,22 @@ RecordResult Recording::record(const RecordOptions &options)
                                       "next to %1 (set INITSCOPE_RECORDER to its path)")
                            .arg(QCoreApplication::applicationFilePath());
         return result;
+    }
+    // Shims: absolute paths, SONAMEs known, before anything runs.
+    QList<ShimSpec> shims;
+    for (const ShimSpec &given : options.shims) {
+        const QFileInfo info(given.path);
+        if (!info.isFile()) {
+            result.status = RecordResult::Status::InvalidInput;
+            result.error = QStringLiteral("shim %1 does not exist").arg(given.path);
+            return result;
+        }
+        ShimSpec shim{info.absoluteFilePath(), given.soname};
+        if (shim.soname.isEmpty())
+            shim.soname = readSoname(shim.path);
+        if (shim.soname.isEmpty())
+            shim.soname = info.fileName();
+        shims.append(shim);
     }
     result.bundlePath = options.outputPath.isEmpty() ? defaultOutputPath(options) : options.outputPath;
 
@@ -161,6 +230,7 @@ RecordResult Recording::record(const RecordOptions &options)
                           .arg(QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
     spec.environment << QStringLiteral(INITSCOPE_ENV_RUN_DIR "=") + rawDir.path()
                      << QStringLiteral(INITSCOPE_ENV_SOCKET "=") + spec.socketName;
+    injectShims(shims, options.inject, rawDir.path(), &spec.environment);
     spec.workingDirectory = options.workingDirectory;
     if (options.timeoutSeconds)
         spec.timeoutMs = qint64(*options.timeoutSeconds * 1000.0);
@@ -196,8 +266,12 @@ RecordResult Recording::record(const RecordOptions &options)
     writer->setMetadata(QStringLiteral("process_events"),
                         result.launch.processEventsAvailable ? QStringLiteral("available")
                                                              : QStringLiteral("unavailable"));
+    IngestOptions ingestOptions;
+    ingestOptions.decodeCall = defaultCallDecoder();
+    for (const ShimSpec &shim : shims)
+        ingestOptions.artifacts.append(fileArtifact(QStringLiteral("shim"), shim.path));
     QString ingestError;
-    if (!ingestRunDirectory(rawDir.path(), run, *writer, IngestOptions{}, &result.stats,
+    if (!ingestRunDirectory(rawDir.path(), run, *writer, ingestOptions, &result.stats,
                             &ingestError)) {
         result.error = ingestError + QStringLiteral(" (raw records kept in %1)").arg(rawDir.path());
         writer->abort();

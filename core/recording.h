@@ -14,6 +14,18 @@
 
 namespace initscope {
 
+// A library under test that must answer wherever its SONAME is asked for.
+struct ShimSpec {
+    QString path;
+    QString soname; // empty: the file's DT_SONAME, else its file name
+};
+
+// How shims reach the target. Audit redirects the loader's search for the SONAME and changes
+// nothing else; the other two are what users often do by hand, for comparison.
+enum class InjectMode { Audit, LdLibraryPath, LdPreload };
+QString injectModeName(InjectMode mode);
+std::optional<InjectMode> injectModeFromName(const QString &name);
+
 struct RecordOptions {
     QStringList command;          // argv of the target
     QStringList setEnv;           // NAME=value, applied after unsetEnv
@@ -26,7 +38,13 @@ struct RecordOptions {
     bool forwardOutput = true;    // show the target's output live on our stdout/stderr
     bool keepRawRecords = false;  // leave the raw run directory behind
     QByteArray baseEnvironmentOverride; // tests: NUL-separated base env instead of ours
+    QList<ShimSpec> shims;
+    InjectMode inject = InjectMode::Audit;
 };
+
+// Reads a run config (JSON, docs/run-config.md) into options. Returns false with a one-line
+// error naming the file and the problem.
+bool loadRecordConfig(const QString &path, RecordOptions *options, QString *error);
 
 // Names copied from our environment when the run starts from a clean environment.
 inline const QStringList kCleanEnvironment = {QStringLiteral("PATH"), QStringLiteral("HOME"),
@@ -35,7 +53,7 @@ inline const QStringList kCleanEnvironment = {QStringLiteral("PATH"), QStringLit
                                               QStringLiteral("TMPDIR"), QStringLiteral("TZ")};
 
 struct RecordResult {
-    enum class Status { Saved, StartFailed, Failed };
+    enum class Status { Saved, StartFailed, InvalidInput, Failed };
     Status status = Status::Failed;
     QString error;             // one sentence, when status != Saved
     QString bundlePath;
@@ -51,6 +69,10 @@ QString findRecorderModule();
 // The environment the target starts with: base (ours or the clean subset), then unset, then
 // set; the recorder's variables are added on top by record().
 QStringList effectiveEnvironment(const RecordOptions &options);
+
+// Adds what makes the target load the shims (mode) to env. runDir may receive files.
+void injectShims(const QList<ShimSpec> &shims, InjectMode mode, const QString &runDir,
+                 QStringList *env);
 
 // A JSON description of the options, stored with the run.
 QByteArray recordOptionsToJson(const RecordOptions &options);

@@ -4,6 +4,7 @@
 #include "recording.h"
 
 #include <QCommandLineParser>
+#include <QFileInfo>
 
 #include <csignal>
 #include <cstdio>
@@ -47,6 +48,9 @@ int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
     case RecordResult::Status::StartFailed:
         std::fprintf(stderr, "initscope: %s\n", qPrintable(result.error));
         return 127;
+    case RecordResult::Status::InvalidInput:
+        std::fprintf(stderr, "initscope: %s\n", qPrintable(result.error));
+        return ExitNoInput;
     case RecordResult::Status::Failed:
         std::fprintf(stderr, "initscope: %s\n", qPrintable(result.error));
         return result.launch.started ? ExitInternal : ExitCantCreate;
@@ -106,7 +110,19 @@ int cmdRecord(const QStringList &args)
                                      QStringLiteral("Keep the raw record directory."));
     const QCommandLineOption name(QStringLiteral("name"), QStringLiteral("Name of the run."),
                                   QStringLiteral("NAME"));
-    parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name});
+    const QCommandLineOption shim(QStringLiteral("shim"),
+                                  QStringLiteral("Make the target load PATH wherever it asks for SONAME "
+                                                 "(default: the file's own SONAME)."),
+                                  QStringLiteral("PATH[:SONAME]"));
+    const QCommandLineOption inject(QStringLiteral("inject"),
+                                    QStringLiteral("How shims are injected: audit (default), "
+                                                   "ld-library-path or ld-preload."),
+                                    QStringLiteral("MODE"));
+    const QCommandLineOption config(QStringLiteral("config"),
+                                    QStringLiteral("Read the run from a JSON run config; options given "
+                                                   "on the command line add to it or override it."),
+                                    QStringLiteral("FILE"));
+    parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name, shim, inject, config});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The program and its arguments."),
                                  QStringLiteral("-- COMMAND [ARGS...]"));
     if (!parser.parse(QStringList{QStringLiteral("initscope record")} + args)) {
@@ -118,7 +134,15 @@ int cmdRecord(const QStringList &args)
         return ExitOk;
     }
     RecordOptions options;
-    options.command = parser.positionalArguments();
+    if (parser.isSet(config)) {
+        QString error;
+        if (!loadRecordConfig(parser.value(config), &options, &error)) {
+            std::fprintf(stderr, "initscope record: %s\n", qPrintable(error));
+            return QFileInfo::exists(parser.value(config)) ? ExitBadInput : ExitNoInput;
+        }
+    }
+    if (!parser.positionalArguments().isEmpty())
+        options.command = parser.positionalArguments();
     if (options.command.isEmpty()) {
         std::fprintf(stderr, "initscope record: no command given (usage: initscope record [options] -- COMMAND [ARGS...])\n");
         return ExitUsage;
@@ -130,8 +154,25 @@ int cmdRecord(const QStringList &args)
         }
         options.setEnv << kv;
     }
-    options.unsetEnv = parser.values(unset);
-    options.cleanEnv = parser.isSet(clean);
+    options.unsetEnv << parser.values(unset);
+    options.cleanEnv = options.cleanEnv || parser.isSet(clean);
+    for (const QString &value : parser.values(shim)) {
+        // PATH[:SONAME] — a SONAME never contains '/', a path may contain ':'.
+        const qsizetype colon = value.lastIndexOf(QLatin1Char(':'));
+        if (colon > 0 && !value.mid(colon + 1).contains(QLatin1Char('/')) && colon + 1 < value.size())
+            options.shims.append({value.left(colon), value.mid(colon + 1)});
+        else
+            options.shims.append({value, QString()});
+    }
+    if (parser.isSet(inject)) {
+        const auto mode = injectModeFromName(parser.value(inject));
+        if (!mode) {
+            std::fprintf(stderr, "initscope record: --inject expects audit, ld-library-path or ld-preload, got '%s'\n",
+                         qPrintable(parser.value(inject)));
+            return ExitUsage;
+        }
+        options.inject = *mode;
+    }
     if (parser.isSet(timeout)) {
         bool ok = false;
         const double seconds = parser.value(timeout).toDouble(&ok);
@@ -142,10 +183,12 @@ int cmdRecord(const QStringList &args)
         }
         options.timeoutSeconds = seconds;
     }
-    options.outputPath = parser.value(output);
+    if (parser.isSet(output))
+        options.outputPath = parser.value(output);
     options.forwardOutput = !parser.isSet(quiet);
     options.keepRawRecords = parser.isSet(keepRaw);
-    options.runName = parser.value(name);
+    if (parser.isSet(name))
+        options.runName = parser.value(name);
     return recordAndSummarize(options, nullptr);
 }
 

@@ -20,6 +20,8 @@
 /* Environment the launcher hands to every process of the tree. */
 #define INITSCOPE_ENV_RUN_DIR "INITSCOPE_RUN_DIR"
 #define INITSCOPE_ENV_SOCKET "INITSCOPE_SOCKET"
+/* Shims to inject by audit search redirection: lines of SONAME=PATH. */
+#define INITSCOPE_ENV_SHIMS "INITSCOPE_SHIMS"
 
 enum RawType {
     RAW_PROC_START = 1,  /* RawProcStart + exe + cmdline (NUL-separated) + environ */

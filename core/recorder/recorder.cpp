@@ -417,6 +417,57 @@ void captureOutput(const char *socketName)
     close(sock);
 }
 
+// Shims to inject, from INITSCOPE_SHIMS: lines of SONAME=PATH.
+struct Shim {
+    char soname[128];
+    char path[512];
+};
+Shim g_shims[16];
+int g_shimCount = 0;
+
+void loadShims()
+{
+    const char *spec = getenv(INITSCOPE_ENV_SHIMS);
+    while (spec && *spec && g_shimCount < 16) {
+        const char *end = strchr(spec, '\n');
+        const size_t len = end ? size_t(end - spec) : strlen(spec);
+        const char *eq = static_cast<const char *>(memchr(spec, '=', len));
+        if (eq) {
+            Shim &sh = g_shims[g_shimCount];
+            const size_t n = size_t(eq - spec);
+            const size_t m = len - n - 1;
+            if (n > 0 && n < sizeof sh.soname && m > 0 && m < sizeof sh.path) {
+                memcpy(sh.soname, spec, n);
+                sh.soname[n] = '\0';
+                memcpy(sh.path, eq + 1, m);
+                sh.path[m] = '\0';
+                ++g_shimCount;
+            }
+        }
+        spec = end ? end + 1 : nullptr;
+    }
+}
+
+const char *shimFor(const char *name)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    for (int i = 0; i < g_shimCount; ++i) {
+        if (strcmp(base, g_shims[i].soname) == 0 && strcmp(name, g_shims[i].path) != 0)
+            return g_shims[i].path;
+    }
+    return nullptr;
+}
+
+bool isShimPath(const char *path)
+{
+    for (int i = 0; i < g_shimCount; ++i) {
+        if (strcmp(path, g_shims[i].path) == 0)
+            return true;
+    }
+    return false;
+}
+
 // The libraries whose entry points are traced, by file name: the driver, the runtime and
 // NVML, whether real or a shim that answers under their names.
 bool isGpuLibrary(const char *path)
@@ -424,7 +475,7 @@ bool isGpuLibrary(const char *path)
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     return strncmp(base, "libcuda.so", 10) == 0 || strncmp(base, "libcudart.so", 12) == 0 ||
-           strncmp(base, "libnvidia-ml.so", 15) == 0;
+           strncmp(base, "libnvidia-ml.so", 15) == 0 || isShimPath(path);
 }
 
 void copyEnv(char *dst, size_t cap, const char *name)
@@ -447,6 +498,7 @@ __attribute__((visibility("default"))) unsigned int la_version(unsigned int vers
     copyEnv(g_runDir, sizeof g_runDir, INITSCOPE_ENV_RUN_DIR);
     g_pid = getpid();
     initscope::recorder::callTraceInit(g_runDir);
+    loadShims();
     if (g_runDir[0] != '\0' && openRecordFile()) {
         writeProcStart();
         char socketName[128];
@@ -472,9 +524,15 @@ __attribute__((visibility("default"))) char *la_objsearch(const char *name, uint
     // A bare name is not a path; everything else is checked so that a reader can tell
     // "absent" from "present but rejected by the loader".
     s.exists = strchr(name, '/') ? (access(name, F_OK) == 0 ? 1 : 0) : -1;
-    struct iovec parts[2] = {{&s, sizeof s}, {const_cast<char *>(name), s.name_len}};
-    writeRecord(RAW_LIB_SEARCH, parts, 2);
-    return const_cast<char *>(name);
+    // A shim under test answers wherever its SONAME is asked for, by bare name or by path;
+    // every other request is left to the loader's own search.
+    const char *shim = (flag & LA_SER_ORIG) ? shimFor(name) : nullptr;
+    s.redirected_len = shim ? uint32_t(strlen(shim)) : 0;
+    struct iovec parts[3] = {{&s, sizeof s},
+                             {const_cast<char *>(name), s.name_len},
+                             {const_cast<char *>(shim ? shim : ""), s.redirected_len}};
+    writeRecord(RAW_LIB_SEARCH, parts, 3);
+    return const_cast<char *>(shim ? shim : name);
 }
 
 __attribute__((visibility("default"))) unsigned int la_objopen(struct link_map *map, Lmid_t lmid,

@@ -1,0 +1,133 @@
+// Run configs: the JSON form of `initscope record`'s options (docs/run-config.md).
+#include "recording.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace initscope {
+
+namespace {
+
+bool stringList(const QJsonValue &v, QStringList *out)
+{
+    if (v.isUndefined() || v.isNull())
+        return true;
+    if (!v.isArray())
+        return false;
+    for (const QJsonValue &e : v.toArray()) {
+        if (!e.isString())
+            return false;
+        out->append(e.toString());
+    }
+    return true;
+}
+
+} // namespace
+
+QString injectModeName(InjectMode mode)
+{
+    switch (mode) {
+    case InjectMode::LdLibraryPath:
+        return QStringLiteral("ld-library-path");
+    case InjectMode::LdPreload:
+        return QStringLiteral("ld-preload");
+    case InjectMode::Audit:
+        break;
+    }
+    return QStringLiteral("audit");
+}
+
+std::optional<InjectMode> injectModeFromName(const QString &name)
+{
+    for (InjectMode m : {InjectMode::Audit, InjectMode::LdLibraryPath, InjectMode::LdPreload}) {
+        if (name == injectModeName(m))
+            return m;
+    }
+    return std::nullopt;
+}
+
+bool loadRecordConfig(const QString &path, RecordOptions *options, QString *error)
+{
+    auto fail = [&](const QString &why) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, why);
+        return false;
+    };
+    QFile file(path);
+    if (!file.exists())
+        return fail(QStringLiteral("no such file"));
+    if (!file.open(QIODevice::ReadOnly))
+        return fail(file.errorString());
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return fail(QStringLiteral("not valid JSON (%1 at offset %2)")
+                        .arg(parseError.errorString())
+                        .arg(parseError.offset));
+    if (!doc.isObject())
+        return fail(QStringLiteral("a run config is a JSON object"));
+    const QJsonObject o = doc.object();
+    static const QStringList known = {QStringLiteral("name"), QStringLiteral("command"),
+                                      QStringLiteral("workingDirectory"), QStringLiteral("environment"),
+                                      QStringLiteral("timeoutSeconds"), QStringLiteral("shims"),
+                                      QStringLiteral("injection"), QStringLiteral("output")};
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        if (!known.contains(it.key()))
+            return fail(QStringLiteral("unknown key \"%1\"").arg(it.key()));
+    }
+    if (!stringList(o.value(QStringLiteral("command")), &options->command))
+        return fail(QStringLiteral("\"command\" must be an array of strings"));
+    options->runName = o.value(QStringLiteral("name")).toString(options->runName);
+    options->workingDirectory = o.value(QStringLiteral("workingDirectory")).toString(options->workingDirectory);
+    options->outputPath = o.value(QStringLiteral("output")).toString(options->outputPath);
+    const QJsonValue env = o.value(QStringLiteral("environment"));
+    if (!env.isUndefined()) {
+        if (!env.isObject())
+            return fail(QStringLiteral("\"environment\" must be an object"));
+        const QJsonObject e = env.toObject();
+        options->cleanEnv = e.value(QStringLiteral("clean")).toBool(options->cleanEnv);
+        if (!stringList(e.value(QStringLiteral("unset")), &options->unsetEnv))
+            return fail(QStringLiteral("\"environment.unset\" must be an array of names"));
+        const QJsonValue set = e.value(QStringLiteral("set"));
+        if (set.isObject()) {
+            const QJsonObject vars = set.toObject();
+            for (auto it = vars.begin(); it != vars.end(); ++it) {
+                if (!it.value().isString())
+                    return fail(QStringLiteral("\"environment.set.%1\" must be a string").arg(it.key()));
+                options->setEnv << it.key() + QLatin1Char('=') + it.value().toString();
+            }
+        } else if (!set.isUndefined()) {
+            return fail(QStringLiteral("\"environment.set\" must be an object of NAME: value"));
+        }
+    }
+    const QJsonValue timeout = o.value(QStringLiteral("timeoutSeconds"));
+    if (!timeout.isUndefined()) {
+        if (!timeout.isDouble() || timeout.toDouble() <= 0)
+            return fail(QStringLiteral("\"timeoutSeconds\" must be a positive number"));
+        options->timeoutSeconds = timeout.toDouble();
+    }
+    const QJsonValue shims = o.value(QStringLiteral("shims"));
+    if (!shims.isUndefined()) {
+        if (!shims.isArray())
+            return fail(QStringLiteral("\"shims\" must be an array"));
+        for (const QJsonValue &v : shims.toArray()) {
+            const QJsonObject sh = v.toObject();
+            if (!v.isObject() || !sh.value(QStringLiteral("path")).isString())
+                return fail(QStringLiteral("each shim is an object with a \"path\" (and an optional \"soname\")"));
+            options->shims.append({sh.value(QStringLiteral("path")).toString(),
+                                   sh.value(QStringLiteral("soname")).toString()});
+        }
+    }
+    const QJsonValue inject = o.value(QStringLiteral("injection"));
+    if (!inject.isUndefined()) {
+        const auto mode = injectModeFromName(inject.toString());
+        if (!mode)
+            return fail(QStringLiteral("\"injection\" must be \"audit\", \"ld-library-path\" or \"ld-preload\""));
+        options->inject = *mode;
+    }
+    return true;
+}
+
+} // namespace initscope
