@@ -2,6 +2,9 @@
 // events before each failure. The text and JSON forms are in reportformat.cpp.
 #include "report.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include "bundle.h"
 
 #include <QHash>
@@ -301,8 +304,29 @@ Report buildReport(const BundleReader &reader, qint64 runId)
                 rp.failedSearches.append(search);
         }
         rp.failed = isFailure(p);
+        const QList<Event> events = reader.events(runId, p.id);
+        for (const Event &e : events) {
+            if (!e.kind.endsWith(QLatin1String(".call")))
+                continue;
+            ++rp.gpuCallCount;
+            if (e.name.startsWith(QLatin1String("cuGetProcAddress"))) {
+                ++rp.resolutions;
+                const QJsonObject payload = QJsonDocument::fromJson(e.payload).object();
+                const QString symbol = payload.value(QStringLiteral("resolved"))
+                                           .toObject()
+                                           .value(QStringLiteral("symbol"))
+                                           .toString();
+                if (payload.value(QStringLiteral("result")).toObject().value(QStringLiteral("code")).toInt(-1) == 0)
+                    ++rp.resolutionsFound;
+                // Hundreds of lookups are routine; the resolver's empty-name probe and the
+                // lookups of the resolver itself (where ABI mix-ups happen) tell the story.
+                if (!symbol.isEmpty() && !symbol.startsWith(QLatin1String("cuGetProcAddress")))
+                    continue;
+            }
+            if (rp.gpuCalls.size() < kGpuCallLimit)
+                rp.gpuCalls.append(e);
+        }
         if (rp.failed) {
-            const QList<Event> events = reader.events(runId, p.id);
             // Events at the very end time count: the last write before a crash shares its
             // timestamp with the crash often enough at coarse clock resolution.
             qsizetype end = events.size();

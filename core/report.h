@@ -73,7 +73,15 @@ struct ReportProcess {
     // Library requests of this image that no candidate satisfied, each with its whole trail:
     // the first thing to read when a program says "cannot open shared object file".
     QList<LibSearch> failedSearches;
+    // Calls at the GPU boundary: totals, resolver traffic in one line, and the calls that
+    // tell the story (everything but resolutions), up to kGpuCallLimit.
+    int gpuCallCount = 0;
+    int resolutions = 0;
+    int resolutionsFound = 0;
+    QList<Event> gpuCalls;
 };
+
+inline constexpr int kGpuCallLimit = 60;
 
 
 struct Report {

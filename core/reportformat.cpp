@@ -331,6 +331,41 @@ QString formatReportText(const Report &report)
         out.append(QStringLiteral("  (every library that was asked for was found)"));
     out.append(QString());
 
+    out.append(QStringLiteral("GPU library calls"));
+    bool anyCalls = false;
+    for (const ReportProcess &rp : rows) {
+        if (rp.gpuCallCount == 0)
+            continue;
+        anyCalls = true;
+        out.append(QStringLiteral("  %1 — %2 calls, %3 resolutions through cuGetProcAddress (%4 found)")
+                       .arg(processLabel(rp))
+                       .arg(rp.gpuCallCount)
+                       .arg(rp.resolutions)
+                       .arg(rp.resolutionsFound));
+        for (const Event &e : rp.gpuCalls) {
+            const QJsonObject payload = QJsonDocument::fromJson(e.payload).object();
+            QString line = payload.value(QStringLiteral("summary")).toString(e.name);
+            for (const char *detail : {"resolved", "exportTable"}) {
+                const QJsonObject d = payload.value(QLatin1String(detail)).toObject();
+                if (d.contains(QStringLiteral("summary")))
+                    line = d.value(QStringLiteral("summary")).toString();
+            }
+            const QJsonObject result = payload.value(QStringLiteral("result")).toObject();
+            // Functions that return a string (cudaGetErrorString) have no result code.
+            const bool ok = !result.contains(QStringLiteral("code")) ||
+                            result.value(QStringLiteral("ok")).toBool(result.value(QStringLiteral("code")).toInt(-1) == 0);
+            out.append(QStringLiteral("    %1 ms  %2%3")
+                           .arg(formatMs(e.tsNs), 10)
+                           .arg(ok ? QStringLiteral("  ") : QStringLiteral("! "))
+                           .arg(shorten(visible(line), kTextLineLimit)));
+        }
+        if (rp.gpuCalls.size() == kGpuCallLimit)
+            out.append(QStringLiteral("    … more in the bundle (initscope report --json, or the GUI's Events tab)"));
+    }
+    if (!anyCalls)
+        out.append(QStringLiteral("  (no call into libcuda, libcudart or libnvidia-ml was recorded)"));
+    out.append(QString());
+
     out.append(QStringLiteral("Last events before each failure"));
     bool anyFailure = false;
     for (const ReportProcess &rp : rows) {

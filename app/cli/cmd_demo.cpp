@@ -19,12 +19,30 @@ namespace initscope::cli {
 
 int recordAndSummarize(const RecordOptions &options, RecordResult *result);
 
+namespace {
+
+// The fake GPU's default variant, in the build tree or installed beside the recorder.
+QString findFakeGpu(const QString &binDir)
+{
+    for (const QString &rel : {QStringLiteral("../lib/fakegpu/default"),
+                               QStringLiteral("../lib/initscope/fakegpu/default"),
+                               QStringLiteral("../lib/x86_64-linux-gnu/initscope/fakegpu/default")}) {
+        const QString dir = QDir::cleanPath(binDir + QLatin1Char('/') + rel);
+        if (QFileInfo::exists(dir + QStringLiteral("/libcuda.so.1")))
+            return dir;
+    }
+    return {};
+}
+
+} // namespace
+
 int cmdDemo(const QStringList &args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Records initscope-probe, prints the report and opens the bundle in initscope-gui "
-        "when a display is available."));
+        "Records initscope-probe against the fake GPU in the incident's mode (a shim without "
+        "the runtime's private export tables), prints the report and opens the bundle in "
+        "initscope-gui when a display is available."));
     parser.addHelpOption();
     const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
                                     QStringLiteral("Bundle to write (default: initscope-demo.initscope)."),
@@ -47,8 +65,19 @@ int cmdDemo(const QStringList &args)
         return ExitInternal;
     }
 
+    // The embedded default: the project's fake GPU in the incident's mode — a resolver that
+    // hands out every entry point, but no private export tables.
+    const QString fake = findFakeGpu(binDir);
+    if (fake.isEmpty()) {
+        std::fprintf(stderr, "initscope demo: the fake GPU (lib/fakegpu/default/libcuda.so.1) is missing; "
+                             "build the fakegpu target\n");
+        return ExitInternal;
+    }
     RecordOptions options;
     options.command = {probe};
+    options.shims = {{fake + QStringLiteral("/libcuda.so.1"), QString()},
+                     {fake + QStringLiteral("/libnvidia-ml.so.1"), QString()}};
+    options.setEnv = {QStringLiteral("INITSCOPE_FAKEGPU_MODE=no-export-tables")};
     options.outputPath = parser.isSet(output) ? parser.value(output)
                                               : QStringLiteral("initscope-demo.initscope");
     options.runName = QStringLiteral("demo: initscope-probe");
@@ -65,9 +94,17 @@ int cmdDemo(const QStringList &args)
         std::fprintf(stderr, "initscope: %s\n", qPrintable(error.message));
         return ExitBadInput;
     }
-    for (const Run &run : reader->runs())
+    bool runtimeLoaded = false;
+    for (const Run &run : reader->runs()) {
         std::printf("%s", qPrintable(formatReportText(buildReport(*reader, run.id))));
+        for (const LibLoad &load : reader->libLoads(run.id))
+            runtimeLoaded |= load.path.section(QLatin1Char('/'), -1).startsWith(QLatin1String("libcudart.so"));
+    }
     std::fflush(stdout);
+    if (!runtimeLoaded)
+        std::fprintf(stderr, "initscope demo: no CUDA runtime (libcudart.so.*) is installed here, so the "
+                             "demo shows the driver-level run only; with the runtime in "
+                             "/usr/local/cuda/lib64 it shows the incident's export-table failure\n");
 
     const bool display = !qEnvironmentVariableIsEmpty("DISPLAY") ||
                          !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");

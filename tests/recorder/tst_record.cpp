@@ -200,7 +200,8 @@ TEST_F(RecordTest, ProbeWithoutDriverRecordsTheLibcudaSearchTrailAndTheFullError
     const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
                                      QStringLiteral("--env"),
                                      QStringLiteral("LD_LIBRARY_PATH=%1:%2").arg(one, two),
-                                     QStringLiteral("--"), binary(QStringLiteral("initscope-probe"))});
+                                     QStringLiteral("--"), binary(QStringLiteral("initscope-probe")),
+                                     QStringLiteral("--driver-only")});
     EXPECT_EQ(run.exitCode, 1) << run.err.toStdString();
     auto reader = openBundle(path);
     ASSERT_TRUE(reader);
@@ -310,22 +311,33 @@ TEST_F(RecordTest, ProgramThatReusesTheRecorderDescriptorKeepsItsFileAndIsStillR
     EXPECT_TRUE(sawLibm) << "the dlopen after close_range is still recorded";
 }
 
-TEST_F(RecordTest, DemoReportShowsTheProbeErrorAndTheLibcudaTrailInFull)
+TEST_F(RecordTest, DemoShowsTheIncidentResolverThenInitThenTheFailedExportTableAndGgmlsLine)
 {
     const QString path = bundlePath("demo.initscope");
     const CliRun run = runInitscope({QStringLiteral("demo"), QStringLiteral("--no-gui"), QStringLiteral("-o"), path});
     ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
     const QString report = QString::fromUtf8(run.out);
-    EXPECT_TRUE(report.contains(QStringLiteral(
-        "probe_cuda_init: failed to initialize CUDA: libcuda.so.1: cannot open shared object file: "
-        "No such file or directory")))
+    // The error line the incident team never saw, whole.
+    EXPECT_TRUE(report.contains(QStringLiteral("ggml_cuda_init: failed to initialize CUDA: operation not supported")))
         << report.toStdString();
-    EXPECT_TRUE(report.contains(QStringLiteral("Libraries not found")));
-    EXPECT_TRUE(report.contains(QStringLiteral("libcuda.so.1, asked for by %1: not found")
-                                    .arg(binary(QStringLiteral("initscope-probe")))));
-    // The trail names the directories the loader really tried, in its words.
-    EXPECT_TRUE(report.contains(QStringLiteral("requested name     libcuda.so.1")));
-    EXPECT_TRUE(report.contains(QStringLiteral("default directory  /usr/lib/libcuda.so.1  (absent)")))
-        << report.toStdString();
-    EXPECT_TRUE(QFile::exists(path));
+    // In the runtime's own order: its resolver probe, driver version and init succeeding,
+    // then the request for its private interface failing.
+    const qsizetype probe = report.indexOf(QStringLiteral("cuGetProcAddress_v2(\"\", 0"));
+    const qsizetype version = report.indexOf(QStringLiteral("cuDriverGetVersion(driverVersion=&13000) → CUDA_SUCCESS"), probe);
+    const qsizetype init = report.indexOf(QStringLiteral("cuInit(Flags=0x0) → CUDA_SUCCESS"), version);
+    const qsizetype table = report.indexOf(
+        QStringLiteral("! cuGetExportTable(CUDART_INTERFACE 6bd5fb6c-5bf4-e74a-8987-d93912fd9df9) → "
+                       "CUDA_ERROR_NOT_SUPPORTED: operation not supported"),
+        init);
+    EXPECT_GE(probe, 0);
+    EXPECT_GT(version, probe);
+    EXPECT_GT(init, version);
+    EXPECT_GT(table, init) << report.toStdString();
+
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    int resolutions = 0;
+    for (const Event &e : reader->events(reader->runs().first().id))
+        resolutions += e.name == QLatin1String("cuGetProcAddress_v2") || e.name == QLatin1String("cuGetProcAddress");
+    EXPECT_GT(resolutions, 100) << "the runtime resolves its entry points through the shim's resolver";
 }
