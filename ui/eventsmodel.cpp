@@ -1,6 +1,10 @@
 #include "eventsmodel.h"
 
 #include "format.h"
+#include "theme.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <QJsonDocument>
 
@@ -48,6 +52,19 @@ QString EventsModel::details(const Event &e) const
         if (!l->soname.isEmpty())
             text.prepend(QStringLiteral("soname=%1  ").arg(l->soname));
         return text;
+    }
+    // Traced calls carry a one-line decoded summary (and resolver / export-table details
+    // with their own): that is what a reader wants in a table cell.
+    if (e.kind.endsWith(QLatin1String(".call"))) {
+        const QJsonObject payload = QJsonDocument::fromJson(e.payload).object();
+        for (const char *detail : {"resolved", "exportTable"}) {
+            const QString summary = payload.value(QLatin1String(detail)).toObject().value(QStringLiteral("summary")).toString();
+            if (!summary.isEmpty())
+                return summary;
+        }
+        const QString summary = payload.value(QStringLiteral("summary")).toString();
+        if (!summary.isEmpty())
+            return summary;
     }
     return formatPayload(e.payload);
 }
@@ -105,6 +122,16 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
         if (index.column() == TimeColumn || index.column() == DurationColumn ||
             index.column() == TidColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    case Qt::ForegroundRole:
+        if (e.kind.endsWith(QLatin1String(".call"))) {
+            // A call whose result code says failure stands out, as it does in the report.
+            const QJsonObject result =
+                QJsonDocument::fromJson(e.payload).object().value(QStringLiteral("result")).toObject();
+            if (result.contains(QStringLiteral("code")) &&
+                !result.value(QStringLiteral("ok")).toBool(result.value(QStringLiteral("code")).toInt(-1) == 0))
+                return theme::failure();
+        }
         break;
     case EventIdRole:
         return e.id;
