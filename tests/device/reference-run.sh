@@ -49,9 +49,22 @@ compare() { # name, then the command
 } >>"$summary"
 
 compare probe "$stage/bin/initscope-probe"
+compare probe_fake_incident env LD_LIBRARY_PATH="$stage/fakegpu/default:${LD_LIBRARY_PATH:-}" \
+    INITSCOPE_FAKEGPU_MODE=no-export-tables "$stage/bin/initscope-probe"
+compare threaded_calls "$stage/fixtures/threaded_calls"
 compare spawn_tree "$stage/fixtures/spawn_tree"
 compare swallow_stderr "$stage/fixtures/swallow_stderr"
 if command -v python3 >/dev/null && python3 -c 'import torch' 2>/dev/null; then
     compare torch python3 -c 'import torch; print("cuda available", torch.cuda.is_available(), "devices", torch.cuda.device_count()); print(torch.cuda.get_device_name(0))'
 fi
+# How many calls each recording traced, per library family.
+for b in "$out"/*.initscope; do
+    python3 - "$b" >>"$summary" <<'PY'
+import sqlite3, sys, os
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("select s.text, count(*) from events e join strings s on s.id = e.kind_id "
+                  "where s.text like '%.call' group by s.text").fetchall()
+print(os.path.basename(sys.argv[1]) + ": " + (" ".join(f"{k}={n}" for k, n in rows) or "no calls"))
+PY
+done
 cat "$summary"

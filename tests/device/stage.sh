@@ -26,4 +26,7 @@ export QT_PLUGIN_PATH="$here/plugins"
 exec /lib64/ld-linux-x86-64.so.2 --library-path "$here/lib" "$here/bin/initscope" "$@"
 SH
 chmod +x "$stage/run-initscope"
+cp -r build/lib/fakegpu "$stage/fakegpu"
+# Debug information is of no use there and the copy must stay small.
+find "$stage" -type f \( -name '*.so*' -o -perm -u+x \) ! -name run-initscope -exec strip --strip-unneeded {} + 2>/dev/null
 du -sh "$stage"
