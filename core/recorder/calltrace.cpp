@@ -173,8 +173,10 @@ const char *copyName(const char *name, size_t len)
 
 extern "C" void initscope_trampoline_entry();
 
-// Writes the stub for slot i: load the slot's address into r11 (not an argument register in
-// the x86-64 System V ABI) and jump to the common entry.
+// Writes the stub of every slot of one page when the page is first needed: load the slot's
+// address into r11 (not an argument register in the x86-64 System V ABI) and jump to the
+// common entry. A stub's code depends only on its index, so a page is written once and made
+// executable once; it is never writable again while another thread may be running in it.
 bool makeStub(unsigned i, void **stubOut)
 {
     const unsigned page = i / kStubsPerPage;
@@ -182,31 +184,34 @@ bool makeStub(unsigned i, void **stubOut)
         void *m = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED)
             return false;
-        g_stubPages[page] = static_cast<unsigned char *>(m);
+        unsigned char *base = static_cast<unsigned char *>(m);
+        const uint64_t entry = uint64_t(uintptr_t(&initscope_trampoline_entry));
+        for (unsigned k = 0; k < kStubsPerPage; ++k) {
+            unsigned char *code = base + k * kStubSize;
+            const uint64_t slot = uint64_t(uintptr_t(&g_slots[page * kStubsPerPage + k]));
+            size_t n = 0;
+            code[n++] = 0x49; // movabs r11, imm64
+            code[n++] = 0xBB;
+            memcpy(code + n, &slot, 8);
+            n += 8;
+            code[n++] = 0xFF; // jmp qword ptr [rip + 0]
+            code[n++] = 0x25;
+            code[n++] = 0x00;
+            code[n++] = 0x00;
+            code[n++] = 0x00;
+            code[n++] = 0x00;
+            memcpy(code + n, &entry, 8);
+            n += 8;
+            while (n < kStubSize)
+                code[n++] = 0xCC;
+        }
+        if (mprotect(m, 4096, PROT_READ | PROT_EXEC) != 0) {
+            munmap(m, 4096);
+            return false;
+        }
+        g_stubPages[page] = base;
     }
-    unsigned char *code = g_stubPages[page] + (i % kStubsPerPage) * kStubSize;
-    if (mprotect(g_stubPages[page], 4096, PROT_READ | PROT_WRITE) != 0)
-        return false;
-    const uint64_t slot = uint64_t(uintptr_t(&g_slots[i]));
-    const uint64_t entry = uint64_t(uintptr_t(&initscope_trampoline_entry));
-    size_t n = 0;
-    code[n++] = 0x49; // movabs r11, imm64
-    code[n++] = 0xBB;
-    memcpy(code + n, &slot, 8);
-    n += 8;
-    code[n++] = 0xFF; // jmp qword ptr [rip + 0]
-    code[n++] = 0x25;
-    code[n++] = 0x00;
-    code[n++] = 0x00;
-    code[n++] = 0x00;
-    code[n++] = 0x00;
-    memcpy(code + n, &entry, 8);
-    n += 8;
-    while (n < kStubSize)
-        code[n++] = 0xCC;
-    if (mprotect(g_stubPages[page], 4096, PROT_READ | PROT_EXEC) != 0)
-        return false;
-    *stubOut = code;
+    *stubOut = g_stubPages[page] + (i % kStubsPerPage) * kStubSize;
     return true;
 }
 
