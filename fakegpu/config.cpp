@@ -86,7 +86,8 @@ bool parsePciBusId(const char *text, Config *c)
 {
     unsigned domain = 0, bus = 0, dev = 0, fn = 0;
     int used = 0;
-    const bool full = sscanf(text, "%x:%x:%x.%x%n", &domain, &bus, &dev, &fn, &used) == 4 && !text[used];
+    const bool full =
+        sscanf(text, "%x:%x:%x.%x%n", &domain, &bus, &dev, &fn, &used) == 4 && !text[used];
     if (!full) {
         domain = 0;
         used = 0;
@@ -117,7 +118,8 @@ bool parseUuid(const char *text, unsigned char out[16])
                     : -1;
         if (v < 0 || nibbles >= 32)
             return false;
-        bytes[nibbles / 2] = static_cast<unsigned char>(bytes[nibbles / 2] | (v << (nibbles % 2 ? 0 : 4)));
+        bytes[nibbles / 2] =
+            static_cast<unsigned char>(bytes[nibbles / 2] | (v << (nibbles % 2 ? 0 : 4)));
         ++nibbles;
     }
     if (nibbles != 32)
@@ -179,7 +181,8 @@ bool apply(Config *c, const char *key, const char *value, const char *where)
             c->driverVersionSet = true;
             return true;
         }
-        complain("%s: driver_version \"%s\" is not a CUDA version number such as 13000", where, value);
+        complain("%s: driver_version \"%s\" is not a CUDA version number such as 13000", where,
+                 value);
         return false;
     }
     if (strcmp(key, "nvml_driver_version") == 0) {
@@ -313,6 +316,11 @@ const char *modeName(Mode mode)
     return "unset";
 }
 
+int reportedDriverVersion(const Config &c, Mode mode)
+{
+    return mode == Mode::OldDriver && !c.driverVersionSet ? 11040 : c.driverVersion;
+}
+
 const Config &config()
 {
     pthread_once(&g_once, load);
@@ -339,9 +347,9 @@ void complain(const char *format, ...)
 
 void formatUuid(const unsigned char u[16], char *out, size_t size)
 {
-    snprintf(out, size,
-             "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-             u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+    snprintf(out, size, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+             u[14], u[15]);
 }
 
 } // namespace fakegpu

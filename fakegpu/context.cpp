@@ -17,8 +17,8 @@ namespace {
 
 constexpr unsigned kContextMagic = 0x46414b45; // "FAKE"
 FakeContext g_primary = {kContextMagic, 0};
-int g_primaryRefs = 0;         // __atomic builtins
-unsigned g_primaryFlags = 0;   // __atomic builtins
+int g_primaryRefs = 0;       // __atomic builtins
+unsigned g_primaryFlags = 0; // __atomic builtins
 
 // A short stack per thread is enough for push/pop nesting in practice; overflowing it is
 // reported as the driver reports exhaustion.
@@ -40,15 +40,8 @@ bool isContext(CUcontext context)
 // every address that was ever handed out unique within the process.
 constexpr CUdeviceptr kAddressBase = 0x7e0000000000ull;
 constexpr size_t kGranularity = 2u << 20;
-CUdeviceptr g_nextAddress = kAddressBase;   // __atomic builtins
+CUdeviceptr g_nextAddress = kAddressBase;      // __atomic builtins
 CUmemGenericAllocationHandle g_nextHandle = 1; // __atomic builtins
-
-CUresult checkDevice(CUdevice device)
-{
-    if (!cu::initialized())
-        return cu::NotInitialized;
-    return device == 0 ? cu::Success : cu::InvalidDevice;
-}
 
 } // namespace
 } // namespace fakegpu
@@ -252,7 +245,8 @@ CUresult cuMemGetInfo(unsigned int *free, unsigned int *total)
     return r;
 }
 
-CUresult cuMemGetAllocationGranularity(size_t *granularity, const CUmemAllocationProp *prop, int option)
+CUresult cuMemGetAllocationGranularity(size_t *granularity, const CUmemAllocationProp *prop,
+                                       int option)
 {
     trace("%s", __func__);
     if (!granularity || !prop || option < 0 || option > 1)
@@ -292,8 +286,8 @@ CUresult cuMemAddressFree(CUdeviceptr ptr, size_t size)
     return ptr >= kAddressBase && size != 0 ? cu::Success : cu::InvalidValue;
 }
 
-CUresult cuMemCreate(CUmemGenericAllocationHandle *handle, size_t size, const CUmemAllocationProp *prop,
-                     unsigned long long flags)
+CUresult cuMemCreate(CUmemGenericAllocationHandle *handle, size_t size,
+                     const CUmemAllocationProp *prop, unsigned long long flags)
 {
     trace("%s", __func__);
     if (!handle || !prop || size == 0 || size % kGranularity || flags != 0)
@@ -311,8 +305,9 @@ CUresult cuMemRelease(CUmemGenericAllocationHandle handle)
     trace("%s", __func__);
     if (!cu::initialized())
         return cu::NotInitialized;
-    return handle != 0 && handle < __atomic_load_n(&g_nextHandle, __ATOMIC_ACQUIRE) ? cu::Success
-                                                                                     : cu::InvalidHandle;
+    return handle != 0 && handle < __atomic_load_n(&g_nextHandle, __ATOMIC_ACQUIRE)
+               ? cu::Success
+               : cu::InvalidHandle;
 }
 
 CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmemGenericAllocationHandle handle,
@@ -321,7 +316,8 @@ CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmemGenericAlloc
     trace("%s", __func__);
     if (!cu::initialized())
         return cu::NotInitialized;
-    if (ptr < kAddressBase || size == 0 || size % kGranularity || offset % kGranularity || flags != 0)
+    if (ptr < kAddressBase || size == 0 || size % kGranularity || offset % kGranularity ||
+        flags != 0)
         return cu::InvalidValue;
     return cuMemRelease(handle) == cu::Success ? cu::Success : cu::InvalidHandle;
 }

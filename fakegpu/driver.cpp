@@ -96,6 +96,7 @@ const ErrorText *findError(CUresult code)
 // capability, PCI location, VMM support) come from the config.
 int attributeValue(int attribute, const Config &c)
 {
+    // clang-format off
     switch (attribute) {
     case 1: return 1024;        // max threads per block
     case 2: return 1024;        // max block dim x
@@ -167,17 +168,11 @@ int attributeValue(int attribute, const Config &c)
     case 139: return int((0x20b0u << 16) | 0x10deu); // PCI device id | vendor id
     default: return 0;
     }
+    // clang-format on
 }
 
 // CU_DEVICE_ATTRIBUTE_MAX in the CUDA 13.0 enumeration; anything at or above it is invalid.
 constexpr int kAttributeEnd = 148;
-
-CUresult checkDevice(CUdevice device)
-{
-    if (!cu::initialized())
-        return cu::NotInitialized;
-    return device == 0 ? cu::Success : cu::InvalidDevice;
-}
 
 } // namespace
 
@@ -187,11 +182,11 @@ Mode driverMode()
     return g_mode;
 }
 
-int reportedDriverVersion()
+CUresult checkDevice(CUdevice device)
 {
-    const Mode mode = driverMode();
-    const Config &c = config();
-    return mode == Mode::OldDriver && !c.driverVersionSet ? 11040 : c.driverVersion;
+    if (!cu::initialized())
+        return cu::NotInitialized;
+    return device == 0 ? cu::Success : cu::InvalidDevice;
 }
 
 bool cu::initialized()
@@ -238,7 +233,7 @@ CUresult cuDriverGetVersion(int *version)
 {
     if (!version)
         return cu::InvalidValue;
-    *version = reportedDriverVersion();
+    *version = reportedDriverVersion(config(), driverMode());
     trace("cuDriverGetVersion() = %d", *version);
     return cu::Success;
 }

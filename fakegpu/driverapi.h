@@ -72,7 +72,8 @@ FAKEGPU_EXPORT CUresult cuDeviceGetUuid_v2(CUuuid *uuid, CUdevice device);
 FAKEGPU_EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice device);
 FAKEGPU_EXPORT CUresult cuDevicePrimaryCtxRelease(CUdevice device);
 FAKEGPU_EXPORT CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device);
-FAKEGPU_EXPORT CUresult cuDevicePrimaryCtxGetState(CUdevice device, unsigned int *flags, int *active);
+FAKEGPU_EXPORT CUresult cuDevicePrimaryCtxGetState(CUdevice device, unsigned int *flags,
+                                                   int *active);
 FAKEGPU_EXPORT CUresult cuDevicePrimaryCtxSetFlags(CUdevice device, unsigned int flags);
 FAKEGPU_EXPORT CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice device, unsigned int flags);
 FAKEGPU_EXPORT CUresult cuDevicePrimaryCtxReset(CUdevice device);
@@ -97,10 +98,11 @@ FAKEGPU_VMM_EXPORT CUresult cuMemRelease(CUmemGenericAllocationHandle handle);
 FAKEGPU_VMM_EXPORT CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset,
                                      CUmemGenericAllocationHandle handle, unsigned long long flags);
 FAKEGPU_VMM_EXPORT CUresult cuMemUnmap(CUdeviceptr ptr, size_t size);
-FAKEGPU_VMM_EXPORT CUresult cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAccessDesc *desc,
-                                           size_t count);
+FAKEGPU_VMM_EXPORT CUresult cuMemSetAccess(CUdeviceptr ptr, size_t size,
+                                           const CUmemAccessDesc *desc, size_t count);
 FAKEGPU_VMM_EXPORT CUresult cuMemGetAllocationGranularity(size_t *granularity,
-                                                          const CUmemAllocationProp *prop, int option);
+                                                          const CUmemAllocationProp *prop,
+                                                          int option);
 
 FAKEGPU_EXPORT CUresult cuGetProcAddress(const char *symbol, void **function, int cudaVersion,
                                          unsigned long long flags);

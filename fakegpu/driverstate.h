@@ -1,7 +1,7 @@
 // State of the fake driver that several of its files consult.
 #pragma once
 
-#include "fakegpu.h"
+#include "driverapi.h"
 
 namespace fakegpu {
 
@@ -9,7 +9,7 @@ namespace fakegpu {
 // configured (so pointing a program at lib/fakegpu/no-vmm reproduces that failure alone).
 Mode driverMode();
 
-// What cuDriverGetVersion reports (old-driver lowers it).
-int reportedDriverVersion();
+// NOT_INITIALIZED before cuInit, INVALID_DEVICE for anything but device 0, else success.
+CUresult checkDevice(CUdevice device);
 
 } // namespace fakegpu

@@ -1,20 +1,22 @@
 // cuGetExportTable: the private interfaces the CUDA runtime asks the driver for by UUID right
-// after cuInit. Their contents are undocumented, so the fake cannot implement them; what it
-// can do is answer the way that lets the real runtime get furthest (measured with
+// after cuInit. Their contents are undocumented, so the fake cannot implement them; it answers
+// so that the real runtime gets as far as it can, and always to the same place (measured with
 // libcudart.so.13, see docs/fakegpu.md):
-//  - 6bd5fb6c (runtime interface) and a094798c (tools callback hooks) are required: any error
-//    for them is passed through unchanged as the result of cudaGetDeviceCount and friends.
-//    The fake hands out tables whose slots all return CUDA_SUCCESS and touch nothing, which
-//    carries the runtime through its device queries (count, name, memory, attributes, UUID)
-//    until it rejects the hooks interface with cudaErrorInsufficientDriver.
+//  - 6bd5fb6c (runtime interface) and a094798c (tools callback hooks) are required: an error
+//    for either is passed through unchanged as the result of cudaGetDeviceCount & co.
+//  - 6bd5fb6c: a table whose slots all return CUDA_SUCCESS and touch nothing. The runtime
+//    calls one slot and goes on to query the device (count, name, memory, attributes, UUID).
+//  - a094798c: a table that holds only its size word. The runtime checks the size, rejects it
+//    and reports cudaErrorInsufficientDriver. A longer table of stubs gets its slots called,
+//    and the runtime then acts on outputs the stubs never wrote: the outcome depended on what
+//    the calling program had left on its heap. A failure that never varies is worth more to
+//    a test fixture than a few more steps.
 //  - f8cff951 is an optional probe; NOT_FOUND is the answer of a driver without it.
-//  - anything else: NOT_FOUND, rather than a table of stubs that would report success for
-//    calls whose outputs it never fills in.
+//  - anything else: NOT_FOUND, rather than stubs that claim success and fill in nothing.
 // The no-export-tables mode (the incident) fails every request with CUDA_ERROR_NOT_SUPPORTED.
 #include "driverapi.h"
 #include "driverstate.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <utility>
 
@@ -22,7 +24,7 @@ namespace fakegpu {
 namespace {
 
 // Slot 0 of a table is its size in bytes; the runtime reads it before it calls a slot, and
-// rejects a table that is too short. 64 slots is more than either table needs.
+// rejects a table that is too short (the tools hooks below 56 bytes, measured).
 constexpr size_t kSlots = 64;
 
 using Stub = CUresult (*)();
@@ -46,25 +48,27 @@ template<int TableIndex, size_t SlotIndex> CUresult stub()
 
 template<int TableIndex, size_t... I> constexpr Table makeTable(std::index_sequence<I...>)
 {
-    return Table{{Slot{.size = (kSlots + 1) * sizeof(void *)}, Slot{.function = &stub<TableIndex, I + 1>}...}};
+    return Table{{Slot{.size = (kSlots + 1) * sizeof(void *)},
+                  Slot{.function = &stub<TableIndex, I + 1>}...}};
 }
 
 constexpr Table kRuntimeInterface = makeTable<0>(std::make_index_sequence<kSlots>());
-constexpr Table kToolsHooks = makeTable<1>(std::make_index_sequence<kSlots>());
+constexpr Slot kToolsHooks[] = {{.size = sizeof(Slot)}};
 
 struct Known {
     unsigned char id[16]; // bytes in memory order, as the caller passes them
     const char *name;
-    const Table *table;
+    const void *table;
 };
 
+// clang-format off
 const Known kKnown[] = {
     {{0x6b, 0xd5, 0xfb, 0x6c, 0x5b, 0xf4, 0xe7, 0x4a, 0x89, 0x87, 0xd9, 0x39, 0x12, 0xfd, 0x9d, 0xf9},
      "runtime interface",
      &kRuntimeInterface},
     {{0xa0, 0x94, 0x79, 0x8c, 0x2e, 0x74, 0x2e, 0x74, 0x93, 0xf2, 0x08, 0x00, 0x20, 0x0c, 0x0a, 0x66},
      "tools callback hooks",
-     &kToolsHooks},
+     kToolsHooks},
     {{0xf8, 0xcf, 0xf9, 0x51, 0x21, 0x46, 0x8b, 0x4e, 0xb9, 0xe2, 0xfb, 0x46, 0x9e, 0x7c, 0x0d, 0xd9},
      "initialisation probe",
      nullptr},
@@ -84,6 +88,7 @@ const Known kKnown[] = {
      "PyTorch runtime probe",
      nullptr},
 };
+// clang-format on
 
 } // namespace
 } // namespace fakegpu
@@ -109,7 +114,8 @@ CUresult cuGetExportTable(const void **table, const CUuuid *id)
         *table = known->table;
         result = cu::Success;
     }
-    trace("cuGetExportTable(%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x%s%s) = %d",
+    trace("cuGetExportTable(%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x%s%"
+          "s) = %d",
           u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
           u[14], u[15], known ? ", " : "", known ? known->name : "", result);
     return result;

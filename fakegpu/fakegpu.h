@@ -54,6 +54,10 @@ struct Config {
     bool valid = true;
 };
 
+// The CUDA version cuDriverGetVersion and NVML report: the configured one, or 11040 in
+// old-driver mode when no version was configured.
+int reportedDriverVersion(const Config &config, Mode mode);
+
 // Parsed once per process (config file, then environment); safe from any thread.
 const Config &config();
 

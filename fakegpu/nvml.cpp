@@ -174,8 +174,7 @@ FAKEGPU_EXPORT nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int *version)
     if (!initialized())
         return kUninitialized;
     // The same number the fake libcuda reports, old-driver included.
-    const fakegpu::Config &c = fakegpu::config();
-    *version = mode() == fakegpu::Mode::OldDriver && !c.driverVersionSet ? 11040 : c.driverVersion;
+    *version = fakegpu::reportedDriverVersion(fakegpu::config(), mode());
     return kSuccess;
 }
 
@@ -220,7 +219,8 @@ FAKEGPU_EXPORT nvmlReturn_t nvmlDeviceGetHandleByIndex(unsigned int index, nvmlD
 
 // Callers pass either spelling of the bus id (CUDA's 4-digit domain or NVML's 8-digit one,
 // any case), so the comparison is numeric.
-FAKEGPU_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *busId, nvmlDevice_t *device)
+FAKEGPU_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *busId,
+                                                             nvmlDevice_t *device)
 {
     trace("nvmlDeviceGetHandleByPciBusId_v2(%s)", busId ? busId : "(null)");
     if (!busId || !device)
@@ -232,7 +232,8 @@ FAKEGPU_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *busId, 
     if (sscanf(busId, "%x:%x:%x.%x%n", &domain, &bus, &dev, &fn, &used) != 4 || busId[used])
         return kInvalidArgument;
     const fakegpu::Config &c = fakegpu::config();
-    if (deviceCount() == 0 || domain != c.domain || bus != c.bus || dev != c.device || fn != c.function)
+    if (deviceCount() == 0 || domain != c.domain || bus != c.bus || dev != c.device ||
+        fn != c.function)
         return kNotFound;
     *device = &g_device;
     return kSuccess;

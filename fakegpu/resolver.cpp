@@ -123,7 +123,8 @@ CUresult resolve(const char *api, const char *symbol, void **function, int cudaV
 } // namespace
 } // namespace fakegpu
 
-CUresult cuGetProcAddress(const char *symbol, void **function, int cudaVersion, unsigned long long flags)
+CUresult cuGetProcAddress(const char *symbol, void **function, int cudaVersion,
+                          unsigned long long flags)
 {
     return fakegpu::resolve("cuGetProcAddress", symbol, function, cudaVersion, flags, nullptr);
 }
@@ -131,5 +132,6 @@ CUresult cuGetProcAddress(const char *symbol, void **function, int cudaVersion, 
 CUresult cuGetProcAddress_v2(const char *symbol, void **function, int cudaVersion,
                              unsigned long long flags, int *symbolStatus)
 {
-    return fakegpu::resolve("cuGetProcAddress_v2", symbol, function, cudaVersion, flags, symbolStatus);
+    return fakegpu::resolve("cuGetProcAddress_v2", symbol, function, cudaVersion, flags,
+                            symbolStatus);
 }

@@ -129,10 +129,17 @@ struct Driver {
 // The driver functions that the prebuilt libggml-cuda.so imports directly (it NEEDS
 // libcuda.so.1): without any one of them its dlopen fails with "undefined symbol: ...".
 constexpr const char *kGgmlImports[] = {
-    "cuDeviceGet",    "cuDeviceGetAttribute", "cuGetErrorString",
-    "cuMemAddressFree", "cuMemAddressReserve", "cuMemCreate",
-    "cuMemGetAllocationGranularity", "cuMemMap", "cuMemRelease",
-    "cuMemSetAccess", "cuMemUnmap",
+    "cuDeviceGet",
+    "cuDeviceGetAttribute",
+    "cuGetErrorString",
+    "cuMemAddressFree",
+    "cuMemAddressReserve",
+    "cuMemCreate",
+    "cuMemGetAllocationGranularity",
+    "cuMemMap",
+    "cuMemRelease",
+    "cuMemSetAccess",
+    "cuMemUnmap",
 };
 
 bool checkGgmlImports(const Driver &driver, const char *library)
@@ -146,9 +153,10 @@ bool checkGgmlImports(const Driver &driver, const char *library)
     }
     if (count == 0)
         return true;
-    return fail("probe_cuda_init", (std::string(library) + " does not export " + missing + ", which " +
-                                    "libggml-cuda.so imports: loading it fails with \"undefined symbol\"")
-                                       .c_str());
+    return fail("probe_cuda_init",
+                (std::string(library) + " does not export " + missing + ", which " +
+                 "libggml-cuda.so imports: loading it fails with \"undefined symbol\"")
+                    .c_str());
 }
 
 // What the CUDA 12+ runtime needs beyond the plain exports. A missing cuGetProcAddress_v2 is
@@ -158,37 +166,41 @@ bool checkRuntimePrerequisites(const Driver &driver, const char *library)
     auto resolver = lookup<cuGetProcAddress_v2_t>(driver.handle, "cuGetProcAddress_v2");
     void *exportTable = dlsym(driver.handle, "cuGetExportTable");
     if (!resolver) {
-        std::printf("initscope-probe: note: %s does not export cuGetProcAddress_v2; CUDA 12 and later "
-                    "runtimes then look up every driver function by its exported name\n",
-                    library);
+        std::printf(
+            "initscope-probe: note: %s does not export cuGetProcAddress_v2; CUDA 12 and later "
+            "runtimes then look up every driver function by its exported name\n",
+            library);
     } else {
         void *function = nullptr;
         int status = -1;
         CUresult r = resolver("cuGetProcAddress", &function, 12000, 0, &status);
         if (r != 0 || !function)
-            return fail("probe_cuda_init", ("cuGetProcAddress_v2(\"cuGetProcAddress\", 12000) failed: " +
-                                            driver.describe(r != 0 ? r : 500))
-                                               .c_str());
+            return fail("probe_cuda_init",
+                        ("cuGetProcAddress_v2(\"cuGetProcAddress\", 12000) failed: " +
+                         driver.describe(r != 0 ? r : 500))
+                            .c_str());
         // A 4-argument (v1) resolver called with the 5-argument ABI never writes the status;
         // a name that cannot exist makes a correct one answer SYMBOL_NOT_FOUND.
         constexpr int kUntouched = 0x7eadbeef;
         void *none = nullptr;
         status = kUntouched;
-        reinterpret_cast<cuGetProcAddress_v2_t>(function)("initscopeProbeNoSuchFunction", &none, 12000, 0,
-                                                          &status);
+        reinterpret_cast<cuGetProcAddress_v2_t>(function)("initscopeProbeNoSuchFunction", &none,
+                                                          12000, 0, &status);
         if (status == kUntouched)
-            return fail("probe_cuda_init",
-                        "cuGetProcAddress_v2(\"cuGetProcAddress\", 12000) hands out a resolver that "
-                        "ignores symbolStatus: the 4-argument v1 ABI where CUDA 12 asks for the "
-                        "5-argument one");
+            return fail(
+                "probe_cuda_init",
+                "cuGetProcAddress_v2(\"cuGetProcAddress\", 12000) hands out a resolver that "
+                "ignores symbolStatus: the 4-argument v1 ABI where CUDA 12 asks for the "
+                "5-argument one");
         void *resolved = nullptr;
         if (resolver("cuGetExportTable", &resolved, 3000, 0, nullptr) == 0 && resolved)
             exportTable = resolved;
     }
     if (!exportTable)
-        return fail("probe_cuda_init", (std::string(library) +
-                                        " provides no cuGetExportTable, which the CUDA runtime requires")
-                                           .c_str());
+        return fail("probe_cuda_init",
+                    (std::string(library) +
+                     " provides no cuGetExportTable, which the CUDA runtime requires")
+                        .c_str());
     const void *table = nullptr;
     CUresult r = reinterpret_cast<cuGetExportTable_t>(exportTable)(&table, kRuntimeInterfaceId);
     if (r != 0 || !table)
@@ -217,7 +229,9 @@ bool probeDriver(const char *library, DriverFacts *facts)
     auto deviceGetCount = lookup<cuDeviceGetCount_t>(driver.handle, "cuDeviceGetCount");
     if (!init || !driverGetVersion || !deviceGetCount) {
         const std::string reason = std::string(library) + " does not export " +
-                                   (!init ? "cuInit" : !driverGetVersion ? "cuDriverGetVersion" : "cuDeviceGetCount");
+                                   (!init               ? "cuInit"
+                                    : !driverGetVersion ? "cuDriverGetVersion"
+                                                        : "cuDeviceGetCount");
         return fail("probe_cuda_init", reason.c_str());
     }
 
@@ -306,7 +320,8 @@ std::string findCudart(std::string *searched)
         size_t start = 0;
         while (start <= all.size()) {
             size_t colon = all.find(':', start);
-            std::string dir = all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+            std::string dir =
+                all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
             if (!dir.empty())
                 dirs.push_back(dir);
             if (colon == std::string::npos)
@@ -315,8 +330,8 @@ std::string findCudart(std::string *searched)
         }
     }
     for (const char *dir : {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/x86_64-linux/lib",
-                            "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
-                            "/lib", "/usr/lib"})
+                            "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
+                            "/usr/lib64", "/lib", "/usr/lib"})
         dirs.emplace_back(dir);
 
     std::string best;
@@ -365,7 +380,8 @@ bool probeRuntime(const std::string &requested)
     auto getErrorName = lookup<cudaGetErrorName_t>(handle, "cudaGetErrorName");
     // CUDA 12 exports the current cudaDeviceProp layout as _v2 next to the 11.x one; CUDA 13
     // has only the plain name. The fields read here sit at the same offsets in all of them.
-    auto getDeviceProperties = lookup<cudaGetDeviceProperties_t>(handle, "cudaGetDeviceProperties_v2");
+    auto getDeviceProperties =
+        lookup<cudaGetDeviceProperties_t>(handle, "cudaGetDeviceProperties_v2");
     if (!getDeviceProperties)
         getDeviceProperties = lookup<cudaGetDeviceProperties_t>(handle, "cudaGetDeviceProperties");
     auto setDevice = lookup<cudaSetDevice_t>(handle, "cudaSetDevice");
@@ -374,7 +390,8 @@ bool probeRuntime(const std::string &requested)
     auto driverGetVersion = lookup<cudaVersion_t>(handle, "cudaDriverGetVersion");
     if (!getDeviceCount || !getErrorString || !getDeviceProperties || !setDevice || !memGetInfo) {
         std::fflush(stdout);
-        std::fprintf(stderr, "probe_cudart_load: %s does not export the CUDA runtime API\n", path.c_str());
+        std::fprintf(stderr, "probe_cudart_load: %s does not export the CUDA runtime API\n",
+                     path.c_str());
         return false;
     }
 
@@ -387,8 +404,8 @@ bool probeRuntime(const std::string &requested)
         if (driverGetVersion)
             driverGetVersion(&driverVersion);
         const std::string driverText =
-            driverVersion > 0 ? "driver reports CUDA " + std::to_string(driverVersion / 1000) + "." +
-                                    std::to_string((driverVersion % 1000) / 10)
+            driverVersion > 0 ? "driver reports CUDA " + std::to_string(driverVersion / 1000) +
+                                    "." + std::to_string((driverVersion % 1000) / 10)
                               : std::string("no driver version");
         std::printf("initscope-probe: runtime: %s returned %d (%s); runtime CUDA %d.%d, %s\n", call,
                     error, getErrorName ? getErrorName(error) : "?", runtimeVersion / 1000,
@@ -448,36 +465,41 @@ bool probeNvml(const DriverFacts &facts)
     auto driverVersion = lookup<nvmlSystemGetDriverVersion_t>(handle, "nvmlSystemGetDriverVersion");
     auto getCount = lookup<nvmlDeviceGetCount_t>(handle, "nvmlDeviceGetCount_v2");
     auto byIndex = lookup<nvmlDeviceGetHandleByIndex_t>(handle, "nvmlDeviceGetHandleByIndex_v2");
-    auto byBusId = lookup<nvmlDeviceGetHandleByPciBusId_t>(handle, "nvmlDeviceGetHandleByPciBusId_v2");
+    auto byBusId =
+        lookup<nvmlDeviceGetHandleByPciBusId_t>(handle, "nvmlDeviceGetHandleByPciBusId_v2");
     auto memoryInfo = lookup<nvmlDeviceGetMemoryInfo_t>(handle, "nvmlDeviceGetMemoryInfo");
     auto getName = lookup<nvmlDeviceGetName_t>(handle, "nvmlDeviceGetName");
     auto errorString = lookup<nvmlErrorString_t>(handle, "nvmlErrorString");
-    const char *missing = !init ? "nvmlInit_v2"
-                          : !shutdown ? "nvmlShutdown"
+    const char *missing = !init            ? "nvmlInit_v2"
+                          : !shutdown      ? "nvmlShutdown"
                           : !driverVersion ? "nvmlSystemGetDriverVersion"
-                          : !getCount ? "nvmlDeviceGetCount_v2"
-                          : !byIndex ? "nvmlDeviceGetHandleByIndex_v2"
-                          : !memoryInfo ? "nvmlDeviceGetMemoryInfo"
-                                        : nullptr;
+                          : !getCount      ? "nvmlDeviceGetCount_v2"
+                          : !byIndex       ? "nvmlDeviceGetHandleByIndex_v2"
+                          : !memoryInfo    ? "nvmlDeviceGetMemoryInfo"
+                                           : nullptr;
     if (missing)
-        return nvmlFail("probe_nvml_init",
-                        std::string("failed to initialize NVML: ") + library + " does not export " + missing);
+        return nvmlFail("probe_nvml_init", std::string("failed to initialize NVML: ") + library +
+                                               " does not export " + missing);
     auto describe = [&](const char *call, nvmlReturn_t r) {
         return std::string(call) + ": " + (errorString ? errorString(r) : "NVML error") + " (" +
                std::to_string(r) + ")";
     };
 
     if (nvmlReturn_t r = init(); r != 0)
-        return nvmlFail("probe_nvml_init", "failed to initialize NVML: " + describe("nvmlInit_v2", r));
+        return nvmlFail("probe_nvml_init",
+                        "failed to initialize NVML: " + describe("nvmlInit_v2", r));
     bool ok = true;
     char version[96] = {};
     unsigned count = 0;
     if (nvmlReturn_t r = driverVersion(version, sizeof version); r != 0) {
-        ok = nvmlFail("probe_nvml_init", "failed to initialize NVML: " + describe("nvmlSystemGetDriverVersion", r));
+        ok = nvmlFail("probe_nvml_init",
+                      "failed to initialize NVML: " + describe("nvmlSystemGetDriverVersion", r));
     } else if (nvmlReturn_t r2 = getCount(&count); r2 != 0) {
-        ok = nvmlFail("probe_nvml_init", "failed to initialize NVML: " + describe("nvmlDeviceGetCount_v2", r2));
+        ok = nvmlFail("probe_nvml_init",
+                      "failed to initialize NVML: " + describe("nvmlDeviceGetCount_v2", r2));
     } else if (count == 0) {
-        ok = nvmlFail("probe_nvml_init", "failed to initialize NVML: no devices (nvmlDeviceGetCount_v2 reports 0)");
+        ok = nvmlFail("probe_nvml_init",
+                      "failed to initialize NVML: no devices (nvmlDeviceGetCount_v2 reports 0)");
     } else {
         std::printf("initscope-probe: NVML driver version %s, %u device(s)\n", version, count);
     }
@@ -493,7 +515,8 @@ bool probeNvml(const DriverFacts &facts)
             r = byIndex(i, &device);
         }
         if (r != 0) {
-            ok = nvmlFail("probe_nvml_device", "device " + std::to_string(i) + ": " + describe(how, r));
+            ok = nvmlFail("probe_nvml_device",
+                          "device " + std::to_string(i) + ": " + describe(how, r));
             break;
         }
         nvmlMemory_t memory = {};
@@ -505,12 +528,13 @@ bool probeNvml(const DriverFacts &facts)
         char name[96] = {};
         if (getName)
             getName(device, name, sizeof name);
-        std::printf("initscope-probe:   device %u: %s, %s total, %s free\n", i, name, mib(memory.total).c_str(),
-                    mib(memory.free).c_str());
+        std::printf("initscope-probe:   device %u: %s, %s total, %s free\n", i, name,
+                    mib(memory.total).c_str(), mib(memory.free).c_str());
         if (memory.total == 0) {
             // What Ollama then reports as total_vram="0 B": the device is unusable for it.
-            ok = nvmlFail("probe_nvml_device", "device " + std::to_string(i) +
-                                                   ": nvmlDeviceGetMemoryInfo reports 0 B of memory");
+            ok = nvmlFail("probe_nvml_device",
+                          "device " + std::to_string(i) +
+                              ": nvmlDeviceGetMemoryInfo reports 0 B of memory");
         }
     }
     shutdown();
@@ -521,13 +545,14 @@ bool probeNvml(const DriverFacts &facts)
 
 void usage(FILE *out)
 {
-    std::fprintf(out,
-                 "Usage: initscope-probe [--driver-only | --runtime-only | --nvml-only] [--cudart PATH] "
-                 "[LIBCUDA]\n"
-                 "Performs the GPU bring-up of ggml and Ollama: driver (LIBCUDA, default libcuda.so.1),\n"
-                 "CUDA runtime (the newest libcudart.so.* found, or --cudart PATH) and NVML\n"
-                 "(libnvidia-ml.so.1), in that order, and prints each failure in their words.\n"
-                 "Exit status: 0 when every path ran cleanly, 1 when one failed, 64 for bad options.\n");
+    std::fprintf(
+        out,
+        "Usage: initscope-probe [--driver-only | --runtime-only | --nvml-only] [--cudart PATH] "
+        "[LIBCUDA]\n"
+        "Performs the GPU bring-up of ggml and Ollama: driver (LIBCUDA, default libcuda.so.1),\n"
+        "CUDA runtime (the newest libcudart.so.* found, or --cudart PATH) and NVML\n"
+        "(libnvidia-ml.so.1), in that order, and prints each failure in their words.\n"
+        "Exit status: 0 when every path ran cleanly, 1 when one failed, 64 for bad options.\n");
 }
 
 } // namespace
@@ -563,7 +588,9 @@ int main(int argc, char **argv)
         }
     }
     if (only > 1) {
-        std::fprintf(stderr, "initscope-probe: --driver-only, --runtime-only and --nvml-only exclude each other\n");
+        std::fprintf(
+            stderr,
+            "initscope-probe: --driver-only, --runtime-only and --nvml-only exclude each other\n");
         return kExitUsage;
     }
 

@@ -45,7 +45,8 @@ long long nowMs()
 
 } // namespace
 
-Outcome run(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env, int timeoutMs)
+Outcome run(const std::vector<std::string> &argv, const std::map<std::string, std::string> &env,
+            int timeoutMs)
 {
     std::vector<std::string> envStrings;
     for (char **e = environ; *e; ++e) {
@@ -131,8 +132,9 @@ Outcome run(const std::vector<std::string> &argv, const std::map<std::string, st
     return o;
 }
 
-Outcome probe(const std::string &variant, const std::string &mode, const std::vector<std::string> &args,
-              std::map<std::string, std::string> env, int timeoutMs)
+Outcome probe(const std::string &variant, const std::string &mode,
+              const std::vector<std::string> &args, std::map<std::string, std::string> env,
+              int timeoutMs)
 {
     env["LD_LIBRARY_PATH"] = fakeDir(variant);
     if (!mode.empty())
@@ -177,8 +179,9 @@ int lineIndex(const std::string &text, const std::string &needle)
 
 std::string describe(const Outcome &o)
 {
-    std::string s = o.timedOut ? "timed out" : o.exited ? "exit " + std::to_string(o.exitCode)
-                                                        : "signal " + std::to_string(o.signal);
+    std::string s = o.timedOut ? "timed out"
+                    : o.exited ? "exit " + std::to_string(o.exitCode)
+                               : "signal " + std::to_string(o.signal);
     return s + "\n--- stdout\n" + o.out + "--- stderr\n" + o.err;
 }
 

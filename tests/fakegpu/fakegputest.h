@@ -16,8 +16,8 @@ std::string realCudart(); // the CUDA 13 runtime the runtime-path tests run agai
 struct Outcome {
     bool exited = false;
     int exitCode = -1;
-    int signal = 0;         // the signal that ended the child, 0 when it exited
-    bool timedOut = false;  // still running at the deadline (then killed)
+    int signal = 0;        // the signal that ended the child, 0 when it exited
+    bool timedOut = false; // still running at the deadline (then killed)
     std::string out;
     std::string err;
 };
@@ -29,8 +29,9 @@ Outcome run(const std::vector<std::string> &argv, const std::map<std::string, st
             int timeoutMs = 20000);
 
 // The probe against one variant of the fake (LD_LIBRARY_PATH) in one mode.
-Outcome probe(const std::string &variant, const std::string &mode, const std::vector<std::string> &args,
-              std::map<std::string, std::string> env = {}, int timeoutMs = 20000);
+Outcome probe(const std::string &variant, const std::string &mode,
+              const std::vector<std::string> &args, std::map<std::string, std::string> env = {},
+              int timeoutMs = 20000);
 
 std::vector<std::string> lines(const std::string &text);
 bool hasLine(const std::string &text, const std::string &line);

@@ -55,7 +55,10 @@ public:
     bool loaded() const { return m_handle; }
     const std::string &error() const { return m_error; }
     void *symbol(const char *name) const { return dlsym(m_handle, name); }
-    template<typename F> F get(const char *name) const { return reinterpret_cast<F>(symbol(name)); }
+    template<typename F> F get(const char *name) const
+    {
+        return reinterpret_cast<F>(symbol(name));
+    }
 
 private:
     std::string m_dir, m_copy, m_error;
@@ -96,21 +99,30 @@ TEST(FakeGpuResolver, HandsOutTheAbiVariantOfTheRequestedVersion)
         const char *expected; // the exported spelling whose ABI must come back
     };
     const Case cases[] = {
-        {"cuGetProcAddress", 11030, "cuGetProcAddress"},  {"cuGetProcAddress", 12000, "cuGetProcAddress_v2"},
-        {"cuGetProcAddress", 13000, "cuGetProcAddress_v2"}, {"cuDeviceTotalMem", 2000, "cuDeviceTotalMem"},
-        {"cuDeviceTotalMem", 3020, "cuDeviceTotalMem_v2"},  {"cuMemGetInfo", 3010, "cuMemGetInfo"},
-        {"cuMemGetInfo", 3020, "cuMemGetInfo_v2"},          {"cuCtxGetDevice", 2000, "cuCtxGetDevice"},
-        {"cuCtxGetDevice", 12080, "cuCtxGetDevice"},        {"cuCtxGetDevice", 13000, "cuCtxGetDevice_v2"},
-        {"cuCtxSynchronize", 13000, "cuCtxSynchronize_v2"}, {"cuDeviceGetUuid", 11040, "cuDeviceGetUuid_v2"},
+        {"cuGetProcAddress", 11030, "cuGetProcAddress"},
+        {"cuGetProcAddress", 12000, "cuGetProcAddress_v2"},
+        {"cuGetProcAddress", 13000, "cuGetProcAddress_v2"},
+        {"cuDeviceTotalMem", 2000, "cuDeviceTotalMem"},
+        {"cuDeviceTotalMem", 3020, "cuDeviceTotalMem_v2"},
+        {"cuMemGetInfo", 3010, "cuMemGetInfo"},
+        {"cuMemGetInfo", 3020, "cuMemGetInfo_v2"},
+        {"cuCtxGetDevice", 2000, "cuCtxGetDevice"},
+        {"cuCtxGetDevice", 12080, "cuCtxGetDevice"},
+        {"cuCtxGetDevice", 13000, "cuCtxGetDevice_v2"},
+        {"cuCtxSynchronize", 13000, "cuCtxSynchronize_v2"},
+        {"cuDeviceGetUuid", 11040, "cuDeviceGetUuid_v2"},
         {"cuDevicePrimaryCtxRelease", 11000, "cuDevicePrimaryCtxRelease_v2"},
-        {"cuInit", 2000, "cuInit"},                         {"cuMemCreate", 10020, "cuMemCreate"},
+        {"cuInit", 2000, "cuInit"},
+        {"cuMemCreate", 10020, "cuMemCreate"},
     };
     for (const Case &c : cases) {
         void *function = nullptr;
         int status = -1;
-        EXPECT_EQ(resolve(c.name, &function, c.version, 0, &status), 0) << c.name << " @" << c.version;
+        EXPECT_EQ(resolve(c.name, &function, c.version, 0, &status), 0)
+            << c.name << " @" << c.version;
         EXPECT_EQ(status, 0) << c.name << " @" << c.version;
-        EXPECT_EQ(function, cuda.symbol(c.expected)) << c.name << " @" << c.version << " should be " << c.expected;
+        EXPECT_EQ(function, cuda.symbol(c.expected))
+            << c.name << " @" << c.version << " should be " << c.expected;
     }
 }
 
@@ -157,7 +169,7 @@ TEST(FakeGpuResolver, NoVmmVariantResolvesNoVmmCalls)
     EXPECT_EQ(vmm, 0) << "the device must not claim VMM support it cannot deliver";
 }
 
-TEST(FakeGpuExportTables, RuntimeInterfaceIsATableAndTheSkipProbeIsNotFound)
+TEST(FakeGpuExportTables, RuntimeInterfaceIsATableHooksOnlyASizeAndTheSkipProbeNotFound)
 {
     Instance cuda("default", "libcuda.so.1");
     LOAD_OR_FAIL(cuda);
@@ -171,6 +183,11 @@ TEST(FakeGpuExportTables, RuntimeInterfaceIsATableAndTheSkipProbeIsNotFound)
     ASSERT_NE(table, nullptr);
     // Slot 0 is the table's size in bytes; the runtime checks it before calling a slot.
     EXPECT_GE(*static_cast<const size_t *>(table), 16 * sizeof(void *));
+    const unsigned char hooks[16] = {0xa0, 0x94, 0x79, 0x8c, 0x2e, 0x74, 0x2e, 0x74,
+                                     0x93, 0xf2, 0x08, 0x00, 0x20, 0x0c, 0x0a, 0x66};
+    ASSERT_EQ(exportTable(&table, hooks), 0);
+    // Only the size word: the runtime rejects it before calling anything (docs/fakegpu.md).
+    EXPECT_EQ(*static_cast<const size_t *>(table), sizeof(void *));
     EXPECT_EQ(exportTable(&table, skip), kNotFound);
     EXPECT_EQ(table, nullptr);
 }
@@ -260,7 +277,8 @@ TEST(FakeGpuDriver, VmmCallsHandOutAlignedUniqueAddressesAndRefuseBadSizes)
     LOAD_OR_FAIL(cuda);
     ASSERT_EQ(cuda.get<Init>("cuInit")(0), 0);
     using Granularity = CUresult (*)(size_t *, const void *, int);
-    using Reserve = CUresult (*)(unsigned long long *, size_t, size_t, unsigned long long, unsigned long long);
+    using Reserve =
+        CUresult (*)(unsigned long long *, size_t, size_t, unsigned long long, unsigned long long);
     using Create = CUresult (*)(unsigned long long *, size_t, const void *, unsigned long long);
     unsigned char prop[64] = {};
     size_t granularity = 0;
@@ -305,10 +323,12 @@ TEST(FakeGpuNvml, AnswersForTheSameDeviceInNvmlSpellings)
     ASSERT_EQ(nvml.get<Handle>("nvmlDeviceGetHandleByIndex_v2")(0, &device), 0);
     void *byBus = nullptr;
     for (const char *spelling : {"0000:00:05.0", "00000000:00:05.0"}) {
-        EXPECT_EQ(nvml.get<ByBus>("nvmlDeviceGetHandleByPciBusId_v2")(spelling, &byBus), 0) << spelling;
+        EXPECT_EQ(nvml.get<ByBus>("nvmlDeviceGetHandleByPciBusId_v2")(spelling, &byBus), 0)
+            << spelling;
         EXPECT_EQ(byBus, device) << spelling;
     }
-    EXPECT_EQ(nvml.get<ByBus>("nvmlDeviceGetHandleByPciBusId_v2")("0000:00:06.0", &byBus), 6); // NOT_FOUND
+    EXPECT_EQ(nvml.get<ByBus>("nvmlDeviceGetHandleByPciBusId_v2")("0000:00:06.0", &byBus),
+              6); // NOT_FOUND
     char text[96];
     EXPECT_EQ(nvml.get<Text>("nvmlDeviceGetName")(device, text, sizeof text), 0);
     EXPECT_STREQ(text, "InitScope Fake GPU");
@@ -389,11 +409,13 @@ TEST(FakeGpuThreads, ConcurrentFirstCallersGetConsistentAnswers)
                 void *function = nullptr;
                 int status = -1, device = -1;
                 CUcontext context = nullptr;
-                if (name(text, sizeof text, 0) != 0 || std::strcmp(text, "InitScope Fake GPU") != 0 ||
-                    totalMem(&total, 0) != 0 || total != size_t(16) << 30 ||
+                if (name(text, sizeof text, 0) != 0 ||
+                    std::strcmp(text, "InitScope Fake GPU") != 0 || totalMem(&total, 0) != 0 ||
+                    total != size_t(16) << 30 ||
                     resolve("cuDeviceTotalMem", &function, 3020, 0, &status) != 0 ||
-                    function != cuda.symbol("cuDeviceTotalMem_v2") || status != 0 || retain(&context, 0) != 0 ||
-                    setCurrent(context) != 0 || ctxDevice(&device) != 0 || device != 0 ||
+                    function != cuda.symbol("cuDeviceTotalMem_v2") || status != 0 ||
+                    retain(&context, 0) != 0 || setCurrent(context) != 0 ||
+                    ctxDevice(&device) != 0 || device != 0 ||
                     memInfo(&freeBytes, &totalBytes) != 0 || freeBytes != size_t(15) << 30 ||
                     setCurrent(nullptr) != 0 || release(0) != 0) {
                     failures[t] = "round " + std::to_string(round) + " gave an inconsistent answer";
@@ -409,7 +431,8 @@ TEST(FakeGpuThreads, ConcurrentFirstCallersGetConsistentAnswers)
         t.join();
     for (int t = 0; t < kThreads; ++t) {
         EXPECT_EQ(failures[t], "") << "thread " << t;
-        EXPECT_EQ(seen[t], seen[0]) << "thread " << t << " saw other attribute values than thread 0";
+        EXPECT_EQ(seen[t], seen[0])
+            << "thread " << t << " saw other attribute values than thread 0";
     }
     EXPECT_EQ(seen[0][75], 8);
     EXPECT_EQ(seen[0][16], 108);
