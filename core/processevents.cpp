@@ -17,12 +17,6 @@ namespace initscope {
 
 namespace {
 
-uint64_t monotonicNs()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 } // namespace
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cerrno>
+#include <cstdint>
+#include <ctime>
 #include <sys/uio.h>
 
 namespace initscope {
@@ -13,6 +15,21 @@ inline void appendRecord(int fd, const iovec *parts, int count)
         return;
     while (::writev(fd, parts, count) < 0 && errno == EINTR) {
     }
+}
+
+// The clocks raw records are stamped with (the recorder uses the same ones).
+inline int64_t monotonicNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+inline int64_t realtimeNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 } // namespace initscope
