@@ -383,11 +383,25 @@ void recordProcAddress(const Slot &s, const Frame &f, uint64_t ret, uint32_t tid
                              {const_cast<char *>(owner), p.owner_len},
                              {const_cast<char *>(ownerSymbol), p.owner_symbol_len}};
     callLogAppend(RAW_PROC_ADDRESS, f.start, tid, parts, 4);
-    // From now on the caller reaches the function through a stub of ours.
+    // From now on the caller reaches the function through a stub of ours. The stub is named
+    // after the spelling the pointer really is when the library exports it under a variant of
+    // the requested name (cuDeviceTotalMem at 3020 is cuDeviceTotalMem_v2): its arguments
+    // are decoded by that spelling's signature.
     if (fn && symbolLen > 0) {
         char name[257];
-        memcpy(name, symbol, symbolLen);
-        name[symbolLen] = '\0';
+        const size_t ownerLen = p.owner_symbol_len;
+        const char *suffix = ownerSymbol + symbolLen;
+        const bool variant = ownerLen > symbolLen && ownerLen < sizeof name &&
+                             strncmp(ownerSymbol, symbol, symbolLen) == 0 &&
+                             (strncmp(suffix, "_v", 2) == 0 || strcmp(suffix, "_ptsz") == 0 ||
+                              strcmp(suffix, "_ptds") == 0);
+        if (variant) {
+            memcpy(name, ownerSymbol, ownerLen);
+            name[ownerLen] = '\0';
+        } else {
+            memcpy(name, symbol, symbolLen);
+            name[symbolLen] = '\0';
+        }
         void *stub = traceWithKind(fn, name, RAW_REACH_PROC_ADDRESS,
                                    kindOf(name, RAW_REACH_PROC_ADDRESS, f.args[2]));
         *pfn = stub;

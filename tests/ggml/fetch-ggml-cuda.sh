@@ -63,6 +63,8 @@ finish() {
     exit 0
 }
 
+# A failed fetch must not leave the previous answer behind for the tests to trust.
+[ -z "$record" ] || rm -f "$record"
 mkdir -p "$(dirname "$cache")"
 # Several builds may run their fixture at once: one fetches, the others wait and reuse it.
 exec 9>"$cache.lock"
@@ -81,26 +83,32 @@ fi
 work=$(mktemp -d "$(dirname "$cache")/.ggml-cuda-$version.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# npm first (the package's own channel), then the registry's URL directly: a
+# machine whose npm is missing or misconfigured may still reach the registry.
+download() {
+    if command -v npm >/dev/null; then
+        echo "fetch-ggml-cuda: npm pack $package@$version (about 143 MB) into $cache" >&2
+        # A private npm cache: the tarball is kept once, in our cache, not twice.
+        (cd "$work" && npm pack "$package@$version" --pack-destination "$work" \
+            --cache "$work/npm-cache" --silent --no-audit --no-fund >/dev/null) && return 0
+        echo "fetch-ggml-cuda: npm pack failed" >&2
+    fi
+    if command -v curl >/dev/null; then
+        echo "fetch-ggml-cuda: downloading $url (about 143 MB) into $cache" >&2
+        curl -fsSL --retry 2 -o "$work/$tarball" "$url" && return 0
+    elif command -v wget >/dev/null; then
+        echo "fetch-ggml-cuda: downloading $url (about 143 MB) into $cache" >&2
+        wget -q -O "$work/$tarball" "$url" && return 0
+    fi
+    return 1
+}
+
 if [ -n "${INITSCOPE_GGML_TARBALL:-}" ]; then
     cp "$INITSCOPE_GGML_TARBALL" "$work/$tarball" ||
         fail "cannot read INITSCOPE_GGML_TARBALL=$INITSCOPE_GGML_TARBALL"
-elif command -v npm >/dev/null; then
-    echo "fetch-ggml-cuda: npm pack $package@$version (about 143 MB) into $cache" >&2
-    # A private npm cache: the tarball is kept once, in our cache, not twice.
-    (cd "$work" && npm pack "$package@$version" --pack-destination "$work" \
-        --cache "$work/npm-cache" --silent --no-audit --no-fund >/dev/null) ||
-        fail "npm pack $package@$version failed (no network or no registry access?); " \
-             "INITSCOPE_GGML_TARBALL=FILE uses a tarball already on disk"
-elif command -v curl >/dev/null; then
-    echo "fetch-ggml-cuda: downloading $url (about 143 MB) into $cache" >&2
-    curl -fsSL --retry 3 -o "$work/$tarball" "$url" ||
-        fail "cannot download $url (no network?); INITSCOPE_GGML_TARBALL=FILE uses a tarball already on disk"
-elif command -v wget >/dev/null; then
-    echo "fetch-ggml-cuda: downloading $url (about 143 MB) into $cache" >&2
-    wget -q -O "$work/$tarball" "$url" ||
-        fail "cannot download $url (no network?); INITSCOPE_GGML_TARBALL=FILE uses a tarball already on disk"
 else
-    fail "neither npm, curl nor wget is installed: cannot download $package@$version"
+    download || fail "cannot download $package@$version (no network, no registry access, or" \
+                     "none of npm, curl, wget); INITSCOPE_GGML_TARBALL=FILE uses a tarball already on disk"
 fi
 [ -f "$work/$tarball" ] || fail "the download did not produce $tarball"
 

@@ -261,3 +261,35 @@ TEST(CallTrace, RunConfigFileRecordsLikeTheSameOptionsAndBadConfigsAreRefused)
                                          dir.filePath(QStringLiteral("absent.json"))});
     EXPECT_EQ(missing.exitCode, 66);
 }
+
+TEST(CallTrace, PointerResolvedForAnOlderNameIsDecodedAsTheVariantItReallyIs)
+{
+    // The runtime asks for "cuDeviceTotalMem" at version 3020 and gets cuDeviceTotalMem_v2
+    // (size_t bytes); decoding it with the 32-bit v1 signature would show garbage.
+    QTemporaryDir dir;
+    const QString bundle = dir.filePath(QStringLiteral("variant.initscope"));
+    const QString fake = fakeGpu(QStringLiteral("default"));
+    runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle,
+                  QStringLiteral("--shim"), fake + QStringLiteral("/libcuda.so.1"), QStringLiteral("--"),
+                  binary(QStringLiteral("initscope-probe")), QStringLiteral("--runtime-only")});
+    auto reader = openBundle(bundle);
+    ASSERT_TRUE(reader);
+    bool resolvedOldName = false;
+    for (const Event &e : callsNamed(*reader, QStringLiteral("cuGetProcAddress")) +
+                              callsNamed(*reader, QStringLiteral("cuGetProcAddress_v2"))) {
+        const QJsonObject resolved = payloadOf(e).value(QStringLiteral("resolved")).toObject();
+        resolvedOldName |= resolved.value(QStringLiteral("symbol")).toString() == QLatin1String("cuDeviceTotalMem");
+    }
+    EXPECT_TRUE(resolvedOldName) << "the runtime resolves the v1 name";
+    const QList<Event> calls = callsNamed(*reader, QStringLiteral("cuDeviceTotalMem_v2"));
+    ASSERT_FALSE(calls.isEmpty());
+    bool viaResolver = false;
+    for (const Event &e : calls) {
+        const QJsonObject p = payloadOf(e);
+        viaResolver |= p.value(QStringLiteral("reach")).toString() == QLatin1String("cuGetProcAddress");
+        EXPECT_TRUE(p.value(QStringLiteral("summary")).toString().contains(QStringLiteral("bytes=&17179869184")))
+            << p.value(QStringLiteral("summary")).toString().toStdString();
+    }
+    EXPECT_TRUE(viaResolver);
+    EXPECT_TRUE(callsNamed(*reader, QStringLiteral("cuDeviceTotalMem")).isEmpty());
+}
