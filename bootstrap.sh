@@ -17,6 +17,7 @@ packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev libqt6sql6-sqlite libqcustomplot-dev libelf-dev libgtest-dev
     xvfb xauth sqlite3
+    curl ca-certificates  # the tests fetch the real ggml CUDA backend once (tests/ggml)
 )
 missing=()
 for p in "${packages[@]}"; do
