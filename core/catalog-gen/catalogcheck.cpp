@@ -228,7 +228,8 @@ std::vector<RecorderOutput> recorderOutputs(const Function &function)
             if (p.value.boundIndex >= 0)
                 out.lenArg = std::uint8_t(p.value.boundIndex);
         } else if (p.value.kind == Kind::StrPtr) {
-            continue; // the string is behind a second pointer: not one of the recorder's reads
+            out.kind = 4; // the function stores a const char * at the pointer: read that string
+            out.size = kRecStringCap;
         } else {
             out.kind = 1;
             out.size = std::uint16_t(kindSize(p.value));

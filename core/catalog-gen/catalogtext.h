@@ -176,7 +176,8 @@ inline constexpr int kRecRegisterArgs = 6;
 
 struct RecorderOutput {
     std::uint8_t arg = 0;
-    std::uint8_t kind = 0; // 1 bytes, 2 string at the pointer, 3 returned string
+    std::uint8_t kind = 0; // 1 bytes, 2 string at the pointer, 3 returned string,
+                           // 4 string whose address the function stored at the pointer
     std::uint16_t size = 0;
     std::uint8_t lenArg = kRecNoLenArg;
 };

@@ -310,6 +310,12 @@ size_t captureOutputs(const Slot &s, const Frame &f, uint64_t ret, char *buf, si
         if (addr == 0)
             continue;
         const char *p = reinterpret_cast<const char *>(uintptr_t(addr));
+        if (o.kind == 4) {
+            // cuGetErrorString(error, &text): the string is where the stored pointer points.
+            p = *reinterpret_cast<const char *const *>(p);
+            if (!p)
+                continue;
+        }
         size_t len = o.size;
         if (o.kind == 2) {
             size_t bound = o.size;
@@ -319,7 +325,7 @@ size_t captureOutputs(const Slot &s, const Frame &f, uint64_t ret, char *buf, si
                     bound = size_t(given);
             }
             len = boundedLength(p, bound);
-        } else if (returned) {
+        } else if (returned || o.kind == 4) {
             len = boundedLength(p, o.size ? o.size : 1024);
         }
         if (used + sizeof(RawOutValue) + len > cap)
