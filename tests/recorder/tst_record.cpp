@@ -333,6 +333,9 @@ TEST_F(RecordTest, DemoShowsTheIncidentResolverThenInitThenTheFailedExportTableA
     EXPECT_GT(version, probe);
     EXPECT_GT(init, version);
     EXPECT_GT(table, init) << report.toStdString();
+    // Output values are read after the call, also through a pointer the driver stored.
+    EXPECT_TRUE(report.contains(QStringLiteral(
+        "cuGetErrorString(error=CUDA_ERROR_NOT_SUPPORTED, pStr=&\"operation not supported\") → CUDA_SUCCESS")));
 
     auto reader = openBundle(path);
     ASSERT_TRUE(reader);
