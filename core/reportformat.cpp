@@ -399,7 +399,12 @@ QString formatReportText(const Report &report)
                                .arg(formatMs(e.tsNs), wt)
                                .arg(visible(e.kind), -int(wk))
                                .arg(names[i], payload ? -int(wn) : 0);
-            if (payload)
+            // A traced call reads best as its decoded one-line summary.
+            const QString summary =
+                QJsonDocument::fromJson(e.payload).object().value(QStringLiteral("summary")).toString();
+            if (!summary.isEmpty())
+                line += QStringLiteral("  ") + shorten(visible(summary), kTextLineLimit);
+            else if (payload)
                 line += QStringLiteral("  ") +
                         shorten(visible(QString::fromUtf8(e.payload)), kPayloadLimit);
             out.append(line);
