@@ -14,8 +14,10 @@ summary="$out/summary.txt"
 compare() { # name, then the command
     local name=$1
     shift
+    local p0=$(date +%s%N)
     "$@" >"$out/$name.plain.out" 2>"$out/$name.plain.err"
     local plain=$?
+    local p1=$(date +%s%N)
     local t0=$(date +%s%N)
     "$stage/run-initscope" record -o "$out/$name.initscope" -- "$@" \
         >"$out/$name.recorded.out" 2>"$out/$name.recorded.err"
@@ -36,7 +38,7 @@ compare() { # name, then the command
             diff "$a" "$b" | head -20 >>"$summary"
         fi
     done
-    echo "$name: plain exit $plain, recorded exit $recorded, same outcome: $same, recorded wall $(( (t1 - t0) / 1000000 )) ms" >>"$summary"
+    echo "$name: plain exit $plain, recorded exit $recorded, same outcome: $same, plain wall $(( (p1 - p0) / 1000000 )) ms, recorded wall $(( (t1 - t0) / 1000000 )) ms" >>"$summary"
     "$stage/run-initscope" report "$out/$name.initscope" >"$out/$name.report.txt" 2>&1
     "$stage/run-initscope" report --json "$out/$name.initscope" >"$out/$name.report.json" 2>&1
 }
