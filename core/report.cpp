@@ -2,6 +2,8 @@
 // events before each failure. The text and JSON forms are in reportformat.cpp.
 #include "report.h"
 
+#include "diagnosis.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -284,6 +286,7 @@ Report buildReport(const BundleReader &reader, qint64 runId)
             report.run = r;
     }
     report.processes = orderTree(reader.processes(runId));
+    report.topFinding = formatTopFinding(diagnose(reader, runId));
 
     for (ReportProcess &rp : report.processes) {
         const Process &p = rp.process;

@@ -89,6 +89,9 @@ struct Report {
     int bundleFormatVersion = 0;
     Run run;
     QList<ReportProcess> processes;
+    // The diagnosis's first finding in a few lines (core/diagnosis.h), shown first; empty when
+    // nothing departed from a healthy bring-up.
+    QString topFinding;
 };
 
 // Reads everything the report needs for one run. runId must be one of reader.runs().

@@ -224,6 +224,16 @@ QString formatReportText(const Report &report)
     out.append(QStringLiteral("  result    %1").arg(runResult(run)));
     out.append(QString());
 
+    // What went wrong, before the evidence (initscope diagnose gives every finding).
+    out.append(QStringLiteral("Top finding"));
+    if (report.topFinding.isEmpty()) {
+        out.append(QStringLiteral("  (nothing departed from a healthy GPU bring-up)"));
+    } else {
+        for (const QString &line : report.topFinding.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+            out.append(QStringLiteral("  ") + line);
+    }
+    out.append(QString());
+
     // Process tree
     out.append(QStringLiteral("Processes (times in ms since run start)"));
     const QList<ReportProcess> &rows = report.processes;
@@ -591,6 +601,7 @@ QJsonObject runReportToJson(const Report &report)
              : QJsonValue()},
         {QStringLiteral("durationNs"), run.durationNs},
         {QStringLiteral("result"), result},
+        {QStringLiteral("topFinding"), report.topFinding.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(report.topFinding)},
         {QStringLiteral("processes"), processes},
     };
 }

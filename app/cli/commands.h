@@ -21,5 +21,6 @@ enum ExitCode {
 int cmdRecord(const QStringList &args);
 int cmdReport(const QStringList &args);
 int cmdDemo(const QStringList &args);
+int cmdDiagnose(const QStringList &args);
 
 } // namespace initscope::cli

@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
      initscope::cli::cmdRecord},
     {"report", "print the process tree, exits, error lines and last events of a bundle",
      initscope::cli::cmdReport},
+    {"diagnose", "say why a recorded run failed to bring up its GPU and what would fix it",
+     initscope::cli::cmdDiagnose},
     {"demo", "record initscope-probe, print its report and open the GUI",
      initscope::cli::cmdDemo},
 };

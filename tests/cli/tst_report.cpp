@@ -436,7 +436,8 @@ TEST_F(ReportFromBundle, JsonHasTheDocumentedKeysAndTypes)
     const QJsonObject run = doc.value("runs").toArray().at(0).toObject();
     EXPECT_EQ(keysOf(run), sorted({"id", "name", "command", "hostname", "recorderVersion",
                                    "startRealtimeNs", "startTime", "durationNs", "result",
-                                   "processes"}));
+                                   "topFinding", "processes"}));
+    EXPECT_TRUE(run.value("topFinding").isString() || run.value("topFinding").isNull());
     EXPECT_TRUE(run.value("command").isArray());
     EXPECT_EQ(run.value("startTime").toString(), QStringLiteral("2025-01-12T10:03:12.345Z"));
     // 64-bit nanoseconds since the epoch must survive exactly.
