@@ -661,6 +661,23 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         stats.unreadableRecords += calls.unreadable;
     }
 
+    // Calls that never returned: where a crashed, killed or hung process was.
+    for (const QString &name : dir.entryList({QStringLiteral("*.inflight")}, QDir::Files, QDir::Name)) {
+        const qint64 pid = QFileInfo(name).completeBaseName().toLongLong();
+        quint64 end = tEnd;
+        if (const auto e = exits.find(pid); e != exits.end())
+            end = e->second.ts;
+        const int unfinished = ingestInflight(
+            dir.filePath(name), t0, end,
+            [&](qint64 p, quint64 ts) {
+                Image *img = imageOf(p, ts);
+                return img ? img->bundleId : qint64(-1);
+            },
+            runId, writer);
+        stats.events += unfinished;
+        stats.calls += unfinished;
+    }
+
     // Output: each chunk belongs to the image that wrote it.
     QHash<QPair<qint64, quint64>, qint64> byKey;
     for (auto &img : images) {

@@ -6,11 +6,13 @@
 #include "rawformat.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <cstring>
 
 namespace initscope {
@@ -67,6 +69,51 @@ QString callEventKind(uint32_t api)
     default:
         return QStringLiteral("cuda.call");
     }
+}
+
+int ingestInflight(const QString &path, quint64 t0, quint64 endTs, const ProcessLookup &processFor,
+                   qint64 runId, BundleWriter &writer)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray data = file.readAll();
+    const qsizetype slotCount = data.size() / qsizetype(sizeof(RawInflightSlot));
+    const qint64 pid = QFileInfo(path).completeBaseName().toLongLong();
+    int added = 0;
+    for (qsizetype i = 0; i < slotCount; ++i) {
+        RawInflightSlot slot;
+        std::memcpy(&slot, data.constData() + i * qsizetype(sizeof slot), sizeof slot);
+        if (slot.tid == 0 || slot.depth == 0)
+            continue;
+        const uint32_t kept = std::min<uint32_t>(slot.depth, INITSCOPE_INFLIGHT_DEPTH);
+        for (uint32_t d = 0; d < kept; ++d) {
+            const RawInflightFrame &f = slot.frames[d];
+            const QString name = QString::fromLatin1(f.name, qsizetype(qstrnlen(f.name, sizeof f.name)));
+            if (name.isEmpty() || f.start_ns == 0)
+                continue;
+            const uint32_t api = name.startsWith(QLatin1String("cuda"))   ? RAW_API_RUNTIME
+                                 : name.startsWith(QLatin1String("nvml")) ? RAW_API_NVML
+                                                                          : RAW_API_DRIVER;
+            Event e;
+            e.runId = runId;
+            e.processId = processFor(pid, f.start_ns);
+            e.tid = slot.tid;
+            e.tsNs = qint64(f.start_ns) - qint64(t0);
+            e.durNs = endTs > f.start_ns ? qint64(endTs - f.start_ns) : 0;
+            e.kind = callEventKind(api);
+            e.name = name;
+            e.payload = QJsonDocument(QJsonObject{
+                                          {QStringLiteral("unfinished"), true},
+                                          {QStringLiteral("depth"), qint64(d)},
+                                          {QStringLiteral("summary"),
+                                           QStringLiteral("%1(…) had not returned when the process ended").arg(name)}})
+                            .toJson(QJsonDocument::Compact);
+            writer.addEvent(e);
+            ++added;
+        }
+    }
+    return added;
 }
 
 CallLogStats ingestCallLog(const QString &path, quint64 t0, const ProcessLookup &processFor,

@@ -37,6 +37,11 @@ CallDecoderHook defaultCallDecoder();
 // Event kind of a traced call by library family: "cuda.call", "cudart.call", "nvml.call".
 QString callEventKind(uint32_t api);
 
+// Adds one event per call that had not returned when its process ended (crash, kill, hang),
+// from the in-flight file at path: payload {"unfinished": true, …}, lasting until endTs.
+int ingestInflight(const QString &path, quint64 t0, quint64 endTs, const ProcessLookup &processFor,
+                   qint64 runId, BundleWriter &writer);
+
 // Adds one event per call recorded in the call log at path. Times become ns since t0.
 CallLogStats ingestCallLog(const QString &path, quint64 t0, const ProcessLookup &processFor,
                            qint64 runId, BundleWriter &writer, const CallDecoderHook &decode);

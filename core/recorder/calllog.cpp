@@ -107,6 +107,34 @@ bool ensureMapped(uint64_t end)
     return ok;
 }
 
+RawInflightSlot *g_inflight = nullptr; // INITSCOPE_INFLIGHT_THREADS slots, shared with the file
+unsigned g_inflightNext = 0;           // atomic
+int g_inflightLock = 0;
+
+bool openInflight()
+{
+    char path[700];
+    size_t len = strlen(g_runDir);
+    if (len > 600)
+        return false;
+    memcpy(path, g_runDir, len);
+    path[len++] = '/';
+    len = appendDecimal(path, len, uint64_t(g_pid));
+    memcpy(path + len, ".inflight", 10);
+    const int fd = ::open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return false;
+    const size_t size = sizeof(RawInflightSlot) * INITSCOPE_INFLIGHT_THREADS;
+    void *m = MAP_FAILED;
+    if (ftruncate(fd, off_t(size)) == 0)
+        m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd); // the mapping keeps the file
+    if (m == MAP_FAILED)
+        return false;
+    g_inflight = static_cast<RawInflightSlot *>(m);
+    return true;
+}
+
 bool ready()
 {
     if (__atomic_load_n(&g_base, __ATOMIC_ACQUIRE))
@@ -163,8 +191,34 @@ bool callLogAppend(uint16_t type, uint64_t tsNs, uint32_t tid, const struct iove
     return true;
 }
 
+RawInflightSlot *inflightSlot(uint32_t tid)
+{
+    if (!ready())
+        return nullptr;
+    if (!__atomic_load_n(&g_inflight, __ATOMIC_ACQUIRE)) {
+        lock(&g_inflightLock);
+        if (!g_inflight)
+            openInflight();
+        unlock(&g_inflightLock);
+    }
+    if (!g_inflight)
+        return nullptr;
+    const unsigned i = __atomic_fetch_add(&g_inflightNext, 1, __ATOMIC_RELAXED);
+    if (i >= INITSCOPE_INFLIGHT_THREADS)
+        return nullptr;
+    RawInflightSlot *slot = &g_inflight[i];
+    slot->depth = 0;
+    __atomic_store_n(&slot->tid, tid, __ATOMIC_RELEASE);
+    return slot;
+}
+
 void callLogAfterFork()
 {
+    if (g_inflight)
+        munmap(g_inflight, sizeof(RawInflightSlot) * INITSCOPE_INFLIGHT_THREADS);
+    g_inflight = nullptr;
+    g_inflightNext = 0;
+    g_inflightLock = 0;
     // The inherited mapping still points at the parent's file: leave it to the parent and
     // start a file of our own on the next record.
     if (g_base)

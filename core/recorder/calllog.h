@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+struct RawInflightSlot;
+
 namespace initscope::recorder {
 
 // Prepares the log for this process. runDir must outlive the process (a static buffer).
@@ -22,5 +24,8 @@ void callLogInit(const char *runDir);
 bool callLogAppend(uint16_t type, uint64_t tsNs, uint32_t tid, const struct iovec *parts, int count);
 // After fork(): the child must not append to its parent's file.
 void callLogAfterFork();
+// This thread's slot in <run-dir>/<pid>.inflight, or nullptr when none is left. Call once
+// per thread and keep the pointer.
+struct RawInflightSlot *inflightSlot(uint32_t tid);
 
 } // namespace initscope::recorder

@@ -81,6 +81,7 @@ struct Frame {
 struct ThreadState {
     uint32_t depth;
     uint32_t tid;
+    RawInflightSlot *inflight; // where this thread's open calls survive a crash or kill
     Frame frames[kMaxDepth];
 };
 
@@ -116,6 +117,7 @@ ThreadState *threadState()
     t = static_cast<ThreadState *>(m);
     t->depth = 0;
     t->tid = uint32_t(syscall(SYS_gettid));
+    t->inflight = inflightSlot(t->tid);
     t_state = t;
     return t;
 }
@@ -128,8 +130,10 @@ void checkFork()
         return;
     // First call in a fork()ed child: its own log, its own thread id.
     callLogAfterFork();
-    if (t_state)
+    if (t_state) {
         t_state->tid = uint32_t(syscall(SYS_gettid));
+        t_state->inflight = inflightSlot(t_state->tid);
+    }
     g_sentinel->armed = 1;
 }
 
@@ -457,6 +461,18 @@ initscope_trampoline_pre(Slot *slot, const uint64_t *regs, uint64_t returnAddres
     f.slot = slot;
     memcpy(f.args, regs, sizeof f.args);
     f.start = nowNs();
+    if (RawInflightSlot *in = t->inflight) {
+        const uint32_t d = t->depth - 1;
+        if (d < INITSCOPE_INFLIGHT_DEPTH) {
+            RawInflightFrame &out = in->frames[d];
+            out.start_ns = f.start;
+            const uint32_t n = slot->nameLen < INITSCOPE_INFLIGHT_NAME - 1 ? slot->nameLen
+                                                                           : INITSCOPE_INFLIGHT_NAME - 1;
+            memcpy(out.name, slot->name, n);
+            out.name[n] = '\0';
+        }
+        __atomic_store_n(&in->depth, t->depth, __ATOMIC_RELEASE);
+    }
     errno = savedErrno;
     return {slot->real, 1};
 }
@@ -469,6 +485,8 @@ initscope_trampoline_post(uint64_t rax, uint64_t rdx)
     const int savedErrno = errno;
     ThreadState *t = t_state;
     Frame &f = t->frames[--t->depth];
+    if (t->inflight)
+        __atomic_store_n(&t->inflight->depth, t->depth, __ATOMIC_RELEASE);
     const Slot &s = *f.slot;
     recordCall(s, f, rax, end, t->depth, t->tid);
     if (s.kind == KindProcAddressV1 || s.kind == KindProcAddressV2)

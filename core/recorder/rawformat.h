@@ -173,6 +173,24 @@ struct RawExportTable {
     uint64_t table_size; /* slot 0 of the table when it looks like a size, else 0 */
 };
 
+/* <run-dir>/<pid>.inflight: one slot per thread that made a traced call, shared with the
+ * file, holding the calls that thread is inside right now. After the process is gone, a slot
+ * with depth > 0 names the calls that never returned — where a crashed or killed process was. */
+#define INITSCOPE_INFLIGHT_THREADS 256
+#define INITSCOPE_INFLIGHT_DEPTH 8
+#define INITSCOPE_INFLIGHT_NAME 48
+
+struct RawInflightFrame {
+    uint64_t start_ns; /* CLOCK_MONOTONIC */
+    char name[INITSCOPE_INFLIGHT_NAME]; /* NUL-terminated, cut to fit */
+};
+
+struct RawInflightSlot {
+    uint32_t tid;   /* 0: slot unused */
+    uint32_t depth; /* frames in use; may exceed INITSCOPE_INFLIGHT_DEPTH (deeper ones not kept) */
+    struct RawInflightFrame frames[INITSCOPE_INFLIGHT_DEPTH];
+};
+
 /* Hello sent by the recorder over INITSCOPE_SOCKET (SOCK_SEQPACKET) with SCM_RIGHTS carrying
  * up to four descriptors: for each stream in `streams`, the original descriptor then the
  * read end of the new pipe. The launcher answers with one byte once it owns them. */

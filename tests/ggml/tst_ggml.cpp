@@ -472,9 +472,13 @@ TEST_F(GgmlTest, CrashInCuInitIsRecordedAsSigsegvAfterTheDriverVersionCall)
     EXPECT_EQ(processes.first().signal, SIGSEGV);
     const QList<Event> calls = callsOf(*reader);
     ASSERT_FALSE(calls.isEmpty());
-    // cuInit never returned, so the last finished call is the one before it.
-    EXPECT_EQ(calls.last().name, QLatin1String("cuDriverGetVersion")) << summaries(calls);
-    EXPECT_EQ(indexOf(calls, "cuInit"), -1) << summaries(calls);
+    // cuInit never returned: it is the last call, marked unfinished, right after the driver
+    // version call that did return.
+    EXPECT_EQ(calls.last().name, QLatin1String("cuInit")) << summaries(calls);
+    EXPECT_TRUE(payloadOf(calls.last()).value(QLatin1String("unfinished")).toBool()) << summaries(calls);
+    const qsizetype version = indexOf(calls, "cuDriverGetVersion");
+    ASSERT_GE(version, 0) << summaries(calls);
+    EXPECT_TRUE(succeeded(calls[version]));
 }
 
 TEST_F(GgmlTest, HangInCuInitIsStoppedAtTheTimeoutWithNothingLeftRunning)
@@ -490,7 +494,10 @@ TEST_F(GgmlTest, HangInCuInitIsStoppedAtTheTimeoutWithNothingLeftRunning)
     EXPECT_FALSE(processAlive(processes.first().pid));
     const QList<Event> calls = callsOf(*reader);
     ASSERT_FALSE(calls.isEmpty());
-    EXPECT_EQ(calls.last().name, QLatin1String("cuDriverGetVersion")) << summaries(calls);
+    // Where it was waiting: inside cuInit, for the rest of the run.
+    EXPECT_EQ(calls.last().name, QLatin1String("cuInit")) << summaries(calls);
+    EXPECT_TRUE(payloadOf(calls.last()).value(QLatin1String("unfinished")).toBool()) << summaries(calls);
+    EXPECT_GT(calls.last().durNs, 1000000000) << "waited until the 2 s timeout killed it";
 }
 
 TEST_F(GgmlTest, HealthyFakeAnswersEveryDeviceQueryBeforeTheRuntimeGivesUpWithInsufficientDriver)
