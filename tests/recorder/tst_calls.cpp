@@ -293,3 +293,23 @@ TEST(CallTrace, PointerResolvedForAnOlderNameIsDecodedAsTheVariantItReallyIs)
     EXPECT_TRUE(viaResolver);
     EXPECT_TRUE(callsNamed(*reader, QStringLiteral("cuDeviceTotalMem")).isEmpty());
 }
+
+TEST(CallTrace, CallThatNeverReturnsIsKeptAsUnfinishedAfterACrashOrATimeout)
+{
+    for (const char *mode : {"crash-in-init", "hang-in-init"}) {
+        QTemporaryDir dir;
+        const QString bundle = dir.filePath(QStringLiteral("unfinished.initscope"));
+        runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("--timeout"), QStringLiteral("2"),
+                      QStringLiteral("-o"), bundle, QStringLiteral("--shim"),
+                      fakeGpu(QStringLiteral("default")) + QStringLiteral("/libcuda.so.1"), QStringLiteral("--env"),
+                      QStringLiteral("INITSCOPE_FAKEGPU_MODE=") + QLatin1String(mode), QStringLiteral("--"),
+                      binary(QStringLiteral("initscope-probe")), QStringLiteral("--driver-only")});
+        auto reader = openBundle(bundle);
+        ASSERT_TRUE(reader);
+        const QList<Event> init = callsNamed(*reader, QStringLiteral("cuInit"));
+        ASSERT_EQ(init.size(), 1) << mode;
+        EXPECT_TRUE(payloadOf(init.first()).value(QStringLiteral("unfinished")).toBool()) << mode;
+        if (QLatin1String(mode) == QLatin1String("hang-in-init"))
+            EXPECT_GT(init.first().durNs, 1000000000) << "it waited until the timeout";
+    }
+}
