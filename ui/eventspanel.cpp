@@ -50,6 +50,24 @@ void EventsPanel::setEvents(const QList<Event> &events, const QList<LibSearch> &
     updateSummary();
 }
 
+bool EventsPanel::selectEvent(qint64 eventId)
+{
+    QModelIndex source;
+    for (int row = 0; row < m_model->rowCount() && !source.isValid(); ++row) {
+        const QModelIndex i = m_model->index(row, 0);
+        if (i.data(EventsModel::EventIdRole).toLongLong() == eventId)
+            source = i;
+    }
+    if (!source.isValid())
+        return false;
+    if (!m_proxy->mapFromSource(source).isValid())
+        m_filterEdit->clear();
+    const QModelIndex index = m_proxy->mapFromSource(source);
+    m_view->setCurrentIndex(index);
+    m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
+    return true;
+}
+
 void EventsPanel::updateSummary()
 {
     const int total = m_model->rowCount();

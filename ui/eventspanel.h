@@ -25,6 +25,13 @@ public:
                    const QList<LibLoad> &loads = {});
 
     EventsModel *model() const { return m_model; }
+
+public Q_SLOTS:
+    // Makes the row of events.id eventId current and visible, clearing a filter that hides
+    // it; false when this process has no such event.
+    bool selectEvent(qint64 eventId);
+
+public:
     QTableView *view() const { return m_view; }
 
 private:

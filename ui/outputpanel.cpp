@@ -166,6 +166,30 @@ void OutputPanel::updateSummary()
     m_summary->setText(text);
 }
 
+bool OutputPanel::selectLine(Stream stream, int line)
+{
+    int seen = 0;
+    int found = -1;
+    for (int row = 0; row < m_model->rowCount() && found < 0; ++row) {
+        if (m_model->lineStream(row) == stream && ++seen == line)
+            found = row;
+    }
+    if (found < 0)
+        return false;
+    const QModelIndex source = m_model->index(found, 0);
+    if (!m_filter->mapFromSource(source).isValid()) {
+        const QSignalBlocker blockEdit(m_filterEdit);
+        const QSignalBlocker blockCombo(m_streamCombo);
+        m_filterEdit->clear();
+        m_streamCombo->setCurrentIndex(0);
+        applyFilter();
+    }
+    const QModelIndex index = m_filter->mapFromSource(source);
+    m_view->setCurrentIndex(index);
+    m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
+    return true;
+}
+
 QString OutputPanel::selectedText() const
 {
     QModelIndexList rows = m_view->selectionModel()->selectedRows();

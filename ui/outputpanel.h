@@ -33,6 +33,13 @@ public:
 
     // The full text of the selected lines, one per line, as Copy puts it on the clipboard.
     QString selectedText() const;
+
+public Q_SLOTS:
+    // Makes the line-th line (1-based) of stream current and visible, clearing filters that
+    // hide it; false when the output has fewer lines.
+    bool selectLine(initscope::Stream stream, int line);
+
+public:
     void copySelection();
     void saveOutput();
 

@@ -64,6 +64,22 @@ void ProcessPanel::showProcess(const BundleReader &reader, const Run &run, const
     m_tabs->setEnabled(true);
 }
 
+bool ProcessPanel::showEvent(qint64 eventId)
+{
+    if (!m_events->selectEvent(eventId))
+        return false;
+    m_tabs->setCurrentWidget(m_events);
+    return true;
+}
+
+bool ProcessPanel::showOutputLine(Stream stream, int line)
+{
+    if (!m_output->selectLine(stream, line))
+        return false;
+    m_tabs->setCurrentWidget(m_output);
+    return true;
+}
+
 void ProcessPanel::clear()
 {
     m_header->clear();

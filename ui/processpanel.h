@@ -34,6 +34,9 @@ public:
     void showProcess(const BundleReader &reader, const Run &run, const Process &process,
                      const Process *parent);
     void clear();
+    // Switch to the Events or Output tab and select the row there; false when not found.
+    bool showEvent(qint64 eventId);
+    bool showOutputLine(Stream stream, int line);
 
     ProcessHeader *header() const { return m_header; }
     OutputPanel *outputPanel() const { return m_output; }

@@ -1,6 +1,7 @@
 #include "runview.h"
 
 #include "bundle.h"
+#include "diagnosispanel.h"
 #include "processpanel.h"
 #include "processtreemodel.h"
 #include "viewsetup.h"
@@ -17,7 +18,8 @@ namespace initscope::ui
 
 RunView::RunView(QWidget *parent)
     : QWidget(parent), m_model(new ProcessTreeModel(this)), m_view(new QTreeView(this)),
-      m_panel(new ProcessPanel(this)), m_splitter(new QSplitter(Qt::Horizontal, this))
+      m_panel(new ProcessPanel(this)), m_splitter(new QSplitter(Qt::Horizontal, this)),
+      m_diagnosis(new DiagnosisPanel(this)), m_vertical(new QSplitter(Qt::Vertical, this))
 {
     setupTreeView(m_view);
     m_view->setModel(m_model);
@@ -34,9 +36,20 @@ RunView::RunView(QWidget *parent)
     // Initial proportions; the splitter keeps what the user drags afterwards.
     m_splitter->setSizes({520, 880});
 
+    // The diagnosis answers the question the user came with; the process views below hold
+    // its evidence.
+    connect(m_diagnosis, &DiagnosisPanel::evidenceActivated, this, &RunView::showEvidence);
+    m_vertical->addWidget(m_diagnosis);
+    m_vertical->addWidget(m_splitter);
+    m_vertical->setChildrenCollapsible(true);
+    m_vertical->setCollapsible(1, false);
+    m_vertical->setStretchFactor(0, 0);
+    m_vertical->setStretchFactor(1, 1);
+    m_vertical->setSizes({330, 570});
+
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_splitter);
+    layout->addWidget(m_vertical);
 }
 
 void RunView::setRun(const BundleReader *reader, const Run &run)
@@ -45,6 +58,10 @@ void RunView::setRun(const BundleReader *reader, const Run &run)
     m_run = run;
     m_model->setProcesses(reader ? reader->processes(run.id) : QList<Process>());
     m_view->expandAll();
+    if (reader)
+        m_diagnosis->setDiagnosis(diagnose(*reader, run.id));
+    else
+        m_diagnosis->clear();
     // Fit the content, within bounds: a few short names must not squeeze the columns, a
     // long exec chain must not push the command line out of sight.
     const QFontMetrics fm = m_view->fontMetrics();
@@ -72,6 +89,39 @@ void RunView::selectProcess(qint64 processId)
     const QModelIndex index = m_model->indexOfProcess(processId);
     if (index.isValid())
         m_view->setCurrentIndex(index);
+}
+
+void RunView::showEvidence(const Evidence &evidence)
+{
+    if (evidence.processId >= 0)
+        selectProcess(evidence.processId);
+    if (!m_reader || currentProcessId() != evidence.processId)
+        return;
+    qint64 eventId = -1;
+    switch (evidence.kind) {
+    case Evidence::Kind::Event:
+        eventId = evidence.id;
+        break;
+    case Evidence::Kind::LibSearch:
+        for (const LibSearch &s : m_reader->libSearches(m_run.id, evidence.processId)) {
+            if (s.id == evidence.id)
+                eventId = s.eventId;
+        }
+        break;
+    case Evidence::Kind::LibLoad:
+        for (const LibLoad &l : m_reader->libLoads(m_run.id, evidence.processId)) {
+            if (l.id == evidence.id)
+                eventId = l.eventId;
+        }
+        break;
+    case Evidence::Kind::OutputLine:
+        m_panel->showOutputLine(evidence.stream, evidence.line);
+        return;
+    case Evidence::Kind::Process:
+        return;
+    }
+    if (eventId >= 0)
+        m_panel->showEvent(eventId);
 }
 
 qint64 RunView::currentProcessId() const

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "data.h"
+#include "diagnosis.h"
 
 #include <QWidget>
 
@@ -17,6 +18,7 @@ class BundleReader;
 namespace initscope::ui
 {
 
+class DiagnosisPanel;
 class ProcessPanel;
 class ProcessTreeModel;
 
@@ -35,6 +37,12 @@ public:
     ProcessTreeModel *processModel() const { return m_model; }
     QTreeView *processView() const { return m_view; }
     ProcessPanel *processPanel() const { return m_panel; }
+    DiagnosisPanel *diagnosisPanel() const { return m_diagnosis; }
+    QSplitter *verticalSplitter() const { return m_vertical; }
+
+public Q_SLOTS:
+    // Selects the evidence's process, then its event or output line in the process panel.
+    void showEvidence(const initscope::Evidence &evidence);
 
 Q_SIGNALS:
     // After the panel has been filled for processId (-1 when cleared).
@@ -49,6 +57,8 @@ private:
     QTreeView *m_view;
     ProcessPanel *m_panel;
     QSplitter *m_splitter;
+    DiagnosisPanel *m_diagnosis;
+    QSplitter *m_vertical;
 };
 
 } // namespace initscope::ui

@@ -20,6 +20,10 @@ inline QColor stderrBackground()
 {
     return QColor(0xd3, 0x2f, 0x2f, 0x1c);
 }
+inline QColor warning()
+{
+    return QColor(0xb2, 0x6a, 0x00);
+} // a contributing cause: worth a look, not the root
 inline QColor muted()
 {
     return QColor(0x80, 0x80, 0x80);

@@ -1,0 +1,143 @@
+#include "diagnosispanel.h"
+
+#include "diagnosismodel.h"
+#include "format.h"
+#include "theme.h"
+
+#include <QFontDatabase>
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace initscope::ui
+{
+
+namespace
+{
+QLabel *wrappingLabel(QWidget *parent)
+{
+    auto *label = new QLabel(parent);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::PlainText);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    return label;
+}
+
+QLabel *fieldName(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    QPalette palette = label->palette();
+    palette.setColor(QPalette::WindowText, theme::muted());
+    label->setPalette(palette);
+    return label;
+}
+} // namespace
+
+DiagnosisPanel::DiagnosisPanel(QWidget *parent)
+    : QWidget(parent), m_title(wrappingLabel(this)), m_meta(wrappingLabel(this)),
+      m_fields(new QWidget(this)), m_step(wrappingLabel(m_fields)),
+      m_errorLine(wrappingLabel(m_fields)), m_fix(wrappingLabel(m_fields)),
+      m_model(new DiagnosisModel(this)), m_view(new QTreeView(this))
+{
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
+    m_title->setFont(titleFont);
+    m_errorLine->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    QPalette metaPalette = m_meta->palette();
+    metaPalette.setColor(QPalette::WindowText, theme::muted());
+    m_meta->setPalette(metaPalette);
+
+    m_view->setModel(m_model);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setAllColumnsShowFocus(true);
+    m_view->setTextElideMode(Qt::ElideRight);
+    m_view->setExpandsOnDoubleClick(true);
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->setSectionResizeMode(DiagnosisModel::TextColumn, QHeaderView::Stretch);
+    m_view->header()->setSectionResizeMode(DiagnosisModel::WhereColumn,
+                                           QHeaderView::ResizeToContents);
+    // A click is enough: evidence is a link into the other views, not an item to edit.
+    connect(m_view, &QTreeView::clicked, this, &DiagnosisPanel::activate);
+    connect(m_view, &QTreeView::activated, this, &DiagnosisPanel::activate);
+
+    auto *form = new QFormLayout(m_fields);
+    form->setContentsMargins(0, 0, 0, 0);
+    form->setHorizontalSpacing(10);
+    form->setVerticalSpacing(2);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->setLabelAlignment(Qt::AlignRight | Qt::AlignTop);
+    form->addRow(fieldName(QStringLiteral("Failing step"), m_fields), m_step);
+    form->addRow(fieldName(QStringLiteral("Error line"), m_fields), m_errorLine);
+    form->addRow(fieldName(QStringLiteral("Fix"), m_fields), m_fix);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 6, 8, 4);
+    layout->setSpacing(4);
+    layout->addWidget(m_title);
+    layout->addWidget(m_meta);
+    layout->addWidget(m_fields);
+    layout->addWidget(m_view, 1);
+    clear();
+}
+
+void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
+{
+    m_model->setFindings(diagnosis.findings);
+    if (diagnosis.findings.isEmpty()) {
+        clear();
+        return;
+    }
+    const Finding &top = diagnosis.findings.first();
+    m_title->setText(top.title);
+    QPalette titlePalette = m_title->palette();
+    titlePalette.setColor(QPalette::WindowText, severityColor(top.severity));
+    m_title->setPalette(titlePalette);
+
+    QStringList meta{severityName(top.severity),
+                     QStringLiteral("%1% confidence").arg(qRound(top.confidence * 100))};
+    if (top.pid > 0)
+        meta << QStringLiteral("pid %1").arg(top.pid);
+    meta << QStringLiteral("at %1 ms").arg(formatMs(top.tsNs));
+    const qsizetype others = diagnosis.findings.size() - 1;
+    if (others > 0)
+        meta << (others == 1 ? QStringLiteral("1 more finding below")
+                             : QStringLiteral("%1 more findings below").arg(others));
+    m_meta->setText(meta.join(QStringLiteral(" · ")));
+    m_meta->show();
+
+    m_step->setText(top.step.isEmpty() ? QStringLiteral("—") : top.step);
+    m_errorLine->setText(top.errorLine.isEmpty() ? QStringLiteral("—") : top.errorLine);
+    m_fix->setText(top.fix.isEmpty() ? QStringLiteral("—") : top.fix);
+    m_fields->show();
+
+    m_view->show();
+    m_view->collapseAll();
+    const QModelIndex first = m_model->index(0, 0);
+    m_view->expand(first);
+    m_view->setCurrentIndex(first);
+}
+
+void DiagnosisPanel::clear()
+{
+    m_model->setFindings({});
+    m_title->setText(QStringLiteral("No departure from the GPU bring-up sequence was found"));
+    QPalette titlePalette = m_title->palette();
+    titlePalette.setColor(QPalette::WindowText, theme::success());
+    m_title->setPalette(titlePalette);
+    m_meta->hide();
+    m_fields->hide();
+    m_view->hide();
+}
+
+void DiagnosisPanel::activate(const QModelIndex &index)
+{
+    const QModelIndex row = index.siblingAtColumn(DiagnosisModel::TextColumn);
+    if (const Evidence *e = m_model->evidence(row))
+        Q_EMIT evidenceActivated(*e);
+}
+
+} // namespace initscope::ui

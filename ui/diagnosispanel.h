@@ -1,0 +1,48 @@
+// The diagnosis of a run, at the top of its view: the top finding's title in its severity's
+// colour, the failing step, the error line it explains and the fix; below, every finding with
+// its evidence, the top one expanded. Clicking an evidence item asks for it to be shown.
+#pragma once
+
+#include "diagnosis.h"
+
+#include <QWidget>
+
+class QLabel;
+class QTreeView;
+
+namespace initscope::ui
+{
+
+class DiagnosisModel;
+
+class DiagnosisPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit DiagnosisPanel(QWidget *parent = nullptr);
+
+    void setDiagnosis(const Diagnosis &diagnosis);
+    void clear();
+
+    DiagnosisModel *model() const { return m_model; }
+    QTreeView *view() const { return m_view; }
+    QLabel *titleLabel() const { return m_title; }
+    QLabel *errorLineLabel() const { return m_errorLine; }
+
+Q_SIGNALS:
+    void evidenceActivated(const initscope::Evidence &evidence);
+
+private:
+    void activate(const QModelIndex &index);
+
+    QLabel *m_title;
+    QLabel *m_meta;
+    QWidget *m_fields;
+    QLabel *m_step;
+    QLabel *m_errorLine;
+    QLabel *m_fix;
+    DiagnosisModel *m_model;
+    QTreeView *m_view;
+};
+
+} // namespace initscope::ui
