@@ -1,0 +1,214 @@
+// Rules about call results: a failed call the process did not recover from, and values a
+// successful call reported that no working bring-up reports (an old driver, no device, 0 B).
+#include "diagnosisinternal.h"
+
+#include "report.h"
+
+#include <QHash>
+#include <QRegularExpression>
+
+namespace initscope::diag {
+
+namespace {
+
+// A failed call that the process did not recover from, explained by its class.
+Finding callFinding(const Context &ctx, int index)
+{
+    const Call &c = ctx.calls[index];
+    const Call *outer = (c.outer >= 0 && c.outer != index) ? &ctx.calls[c.outer] : nullptr;
+    const QString who = outer ? QStringLiteral("the %1 library (inside %2)")
+                                    .arg(outer->api == QLatin1String("runtime") ? QStringLiteral("CUDA runtime")
+                                                                               : outer->api,
+                                         outer->fn)
+                              : QStringLiteral("the program");
+    const QString answerer = whoAnswers(ctx, c.api == QLatin1String("nvml") ? ctx.nvmlLib : ctx.driverLib,
+                                        QStringLiteral("the library"));
+    Finding f;
+    if (c.fn == QLatin1String("cuGetExportTable")) {
+        const QString uuid = c.table.value(QLatin1String("uuid")).toString();
+        QString name = c.table.value(QLatin1String("name")).toString();
+        f = newFinding(ctx, QStringLiteral("export-table-refused"), c.endNs(), 0.9);
+        const QString tableWords = name.isEmpty() ? QStringLiteral("a private interface %1").arg(uuid)
+                                                  : QStringLiteral("its private interface %1 (%2)").arg(shortUuid(uuid), name);
+        f.title = QStringLiteral("export table %1 refused").arg(name.isEmpty() ? uuid : name);
+        f.step = QStringLiteral("%1 asked the driver for %2 with cuGetExportTable and %3 refused it with %4")
+                     .arg(who, tableWords, answerer, resultWords(c));
+        f.fix = QStringLiteral("Make cuGetExportTable in %1 answer %2%3 with a table: the CUDA runtime needs it "
+                               "to start and gives up without it. The runtime's private tables are undocumented "
+                               "(slot 0 holds the table's size in bytes); forward the request to a real "
+                               "libcuda.so.1 or implement the table. Only the optional skip-init probe "
+                               "(f8cff951…) may be answered with CUDA_ERROR_NOT_FOUND.")
+                    .arg(answerer, uuid, name.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(name));
+    } else if (c.fn.startsWith(QLatin1String("cuInit")) || c.fn.startsWith(QLatin1String("nvmlInit"))) {
+        f = newFinding(ctx, QStringLiteral("init-failed"), c.endNs(), 0.9);
+        f.title = QStringLiteral("%1 failed with %2").arg(c.fn, c.resName);
+        f.step = QStringLiteral("%1 called %2 and %3 answered %4").arg(who, c.fn, answerer, resultWords(c));
+        f.fix = c.code == 100 && c.api == QLatin1String("driver")
+                    ? QStringLiteral("%1 reports no device: make it present one (its device configuration, the "
+                                     "device nodes /dev/nvidia*, CUDA_VISIBLE_DEVICES in the run's environment).")
+                          .arg(answerer)
+                    : QStringLiteral("Find why %1 fails %2 with %3 (\"%4\"): that is the first step of bring-up and "
+                                     "nothing after it can work.")
+                          .arg(answerer, c.fn, c.resName, c.resMsg);
+    } else {
+        f = newFinding(ctx, QStringLiteral("failed-call"), c.endNs(), 0.6);
+        f.title = QStringLiteral("%1 returned %2").arg(c.fn, c.resName);
+        f.step = QStringLiteral("%1 returned %2 at %3 ms, the first departure from the expected bring-up "
+                                "(called by %4, answered by %5)")
+                     .arg(c.fn, resultWords(c), formatMs(c.ev.tsNs), who, answerer);
+        f.fix = QStringLiteral("Make %1 in %2 succeed for these arguments (%3), or find why it answers %4.")
+                    .arg(c.fn, answerer, c.p.value(QLatin1String("summary")).toString(), c.resName);
+    }
+    f.evidence.append(eventEvidence(c));
+    addSucceededBefore(ctx, f, index);
+    QStringList needles;
+    QString seen;
+    if (outer && !outer->ok) {
+        f.consumerView = true;
+        needles << outer->resMsg;
+        seen = QStringLiteral("%1 returned %2").arg(outer->fn, resultWords(*outer));
+        f.evidence.append(eventEvidence(*outer));
+    } else {
+        seen = QStringLiteral("%1 saw %2").arg(who, resultWords(c));
+    }
+    needles << c.resMsg << c.resName << c.fn;
+    attachLine(ctx, f, pickErrorLine(ctx, needles, c.endNs()));
+    if (!f.succeededBefore.isEmpty())
+        f.step += QStringLiteral(", after %1 succeeded").arg(f.succeededBefore.join(QStringLiteral(", ")));
+    f.consequence = seen + thenPrinted(ctx, f);
+    return f;
+}
+
+} // namespace
+
+void ruleCalls(const Context &ctx, QList<Finding> &out, QList<Finding> &tolerated)
+{
+    // The call a failed outer call ended on: its last failed nested call that is not a lookup.
+    QHash<int, int> culprit;
+    for (int i = 0; i < ctx.calls.size(); ++i) {
+        const Call &c = ctx.calls[i];
+        if (c.depth > 0 && !c.ok && c.returned && !c.isResolution() && c.outer >= 0 && !ctx.calls[c.outer].ok)
+            culprit.insert(c.outer, i);
+    }
+    for (int i = 0; i < ctx.calls.size(); ++i) {
+        const Call &c = ctx.calls[i];
+        if (c.ok || !c.returned || c.isResolution())
+            continue;
+        const bool optionalTable = c.table.value(QLatin1String("uuid")).toString() == kSkipInitProbe;
+        const bool nestedTolerated = c.depth > 0 && (c.outer < 0 || ctx.calls[c.outer].ok || culprit.value(c.outer) != i);
+        if (optionalTable || nestedTolerated) {
+            Finding f = newFinding(ctx, QStringLiteral("tolerated-failure"), c.endNs(), 0.7);
+            f.severity = Severity::Harmless;
+            f.title = QStringLiteral("%1 failed and the caller went on").arg(c.fn);
+            f.step = eventEvidence(c).text;
+            f.consequence = QStringLiteral("none: the caller accepted the answer and continued");
+            f.fix = QStringLiteral("Nothing required.");
+            f.evidence.append(eventEvidence(c));
+            tolerated.append(f);
+            continue;
+        }
+        if (c.depth == 0 && culprit.contains(i))
+            continue; // explained by the nested call it ended on
+        out.append(callFinding(ctx, i));
+    }
+}
+
+// Values that a successful call reported and that no working bring-up reports.
+void ruleReportedValues(const Context &ctx, QList<Finding> &out)
+{
+    qint64 cudaBytes = -1;
+    const Call *cudaMem = nullptr;
+    qint64 driverVersion = -1;
+    const Call *versionCall = nullptr;
+    qint64 required = 0;
+    QString requiredWhy;
+    for (const LibLoad &l : ctx.loads) {
+        static const QRegularExpression re(QStringLiteral("libcudart\\.so\\.(\\d+)"));
+        const QRegularExpressionMatch m = re.match(l.soname.isEmpty() ? l.path : l.soname);
+        if (m.hasMatch() && m.captured(1).toInt() * 1000 > required) {
+            required = m.captured(1).toInt() * 1000;
+            requiredWhy = QStringLiteral("the runtime %1 loaded").arg(baseName(l.path));
+        }
+    }
+    for (const Call &c : ctx.calls) {
+        if (!c.ok)
+            continue;
+        if (c.fn.startsWith(QLatin1String("cuDeviceTotalMem")) && cudaBytes < 0) {
+            cudaBytes = outNumber(c, "bytes");
+            cudaMem = &c;
+        }
+        if (c.fn == QLatin1String("cuDriverGetVersion") && !versionCall) {
+            driverVersion = outNumber(c, "driverVersion");
+            versionCall = &c;
+        }
+        if (c.fn == QLatin1String("cudaRuntimeGetVersion") && outNumber(c, "runtimeVersion") > required) {
+            required = outNumber(c, "runtimeVersion");
+            requiredWhy = QStringLiteral("cudaRuntimeGetVersion reported %1").arg(required);
+        }
+    }
+    if (versionCall && driverVersion > 0 && required > driverVersion) {
+        Finding f = newFinding(ctx, QStringLiteral("driver-older-than-runtime"), versionCall->endNs(), 0.9);
+        auto cuda = [](qint64 v) { return QStringLiteral("CUDA %1.%2").arg(v / 1000).arg((v % 1000) / 10); };
+        f.title = QStringLiteral("driver reports %1, the runtime needs %2").arg(cuda(driverVersion), cuda(required));
+        f.step = QStringLiteral("cuDriverGetVersion reported %1 (%2), older than the runtime (%3: %4)")
+                     .arg(driverVersion).arg(cuda(driverVersion), requiredWhy, cuda(required));
+        f.evidence.append(eventEvidence(*versionCall));
+        int index = int(versionCall - ctx.calls.constData());
+        const Call *outer = versionCall->outer >= 0 && versionCall->outer != index ? &ctx.calls[versionCall->outer] : nullptr;
+        QStringList needles;
+        if (outer && !outer->ok) {
+            needles << outer->resMsg;
+            f.evidence.append(eventEvidence(*outer));
+        }
+        needles << QStringLiteral("insufficient");
+        attachLine(ctx, f, pickErrorLine(ctx, needles, versionCall->endNs()));
+        f.consequence = (outer && !outer->ok ? QStringLiteral("%1 returned %2").arg(outer->fn, resultWords(*outer))
+                                             : QStringLiteral("a runtime of %1 refuses this driver").arg(cuda(required)))
+            + thenPrinted(ctx, f);
+        f.fix = QStringLiteral("Make %1 report at least %2 in cuDriverGetVersion (and NVML's "
+                               "nvmlSystemGetCudaDriverVersion), or use a runtime of %3 or older "
+                               "(for Ollama: OLLAMA_LLM_LIBRARY=cuda_v%4).")
+                    .arg(whoAnswers(ctx, ctx.driverLib, QStringLiteral("the driver")))
+                    .arg(required).arg(cuda(driverVersion)).arg(driverVersion / 1000);
+        out.append(f);
+    }
+    for (const Call &c : ctx.calls) {
+        if (!c.ok)
+            continue;
+        const bool count = c.fn.startsWith(QLatin1String("cuDeviceGetCount")) || c.fn.startsWith(QLatin1String("nvmlDeviceGetCount"));
+        if (count && (outNumber(c, "count") == 0 || outNumber(c, "deviceCount") == 0)) {
+            Finding f = newFinding(ctx, QStringLiteral("no-device"), c.endNs(), 0.8);
+            f.title = QStringLiteral("%1 reports no device").arg(c.fn);
+            f.step = QStringLiteral("%1 succeeded but counted 0 devices").arg(c.fn);
+            f.evidence.append(eventEvidence(c));
+            attachLine(ctx, f, pickErrorLine(ctx, {c.fn, QStringLiteral("no devices"), QStringLiteral("no CUDA-capable")}, c.endNs()));
+            f.consequence = QStringLiteral("the consumer finds no GPU") + thenPrinted(ctx, f);
+            f.fix = QStringLiteral("Make %1 count the device the shim presents.").arg(c.fn);
+            out.append(f);
+        }
+        if (c.fn.startsWith(QLatin1String("nvmlDeviceGetMemoryInfo"))) {
+            const QJsonObject mem = c.p.value(QLatin1String("out")).toObject().value(QLatin1String("memory")).toObject();
+            if (!mem.contains(QLatin1String("total")) || mem.value(QLatin1String("total")).toInteger() != 0)
+                continue;
+            Finding f = newFinding(ctx, QStringLiteral("memory-disagreement"), c.endNs(), cudaBytes > 0 ? 0.9 : 0.75);
+            f.title = QStringLiteral("NVML reports 0 B of device memory");
+            f.step = cudaBytes > 0
+                         ? QStringLiteral("%1 reported total 0 B while %2 reported %3 bytes for the same device")
+                               .arg(c.fn, cudaMem->fn).arg(cudaBytes)
+                         : QStringLiteral("%1 reported total 0 B, free 0 B for a device it counts").arg(c.fn);
+            f.evidence.append(eventEvidence(c));
+            if (cudaMem)
+                f.evidence.append(eventEvidence(*cudaMem));
+            attachLine(ctx, f, pickErrorLine(ctx, {c.fn, QStringLiteral("0 B"), QStringLiteral("0 MiB")}, c.endNs()));
+            f.consequence = QStringLiteral("consumers that size work with NVML's numbers (Ollama: total_vram=\"0 B\") see a GPU "
+                                           "without memory")
+                + thenPrinted(ctx, f);
+            f.fix = QStringLiteral("Make nvmlDeviceGetMemoryInfo of %1 fill nvmlMemory_t with the device's memory%2.")
+                        .arg(whoAnswers(ctx, ctx.nvmlLib, QStringLiteral("the NVML library")),
+                             cudaBytes > 0 ? QStringLiteral(" (%1 bytes, as the driver reports)").arg(cudaBytes) : QString());
+            out.append(f);
+        }
+    }
+}
+
+} // namespace initscope::diag
