@@ -8,6 +8,7 @@
 
 #include <QHash>
 #include <QJsonArray>
+#include <QSet>
 
 #include <algorithm>
 
@@ -55,6 +56,19 @@ QList<Finding> diagnoseProcess(Context &ctx)
         } else {
             m.evidence.append(f.evidence);
         }
+    }
+    // Each fact once per finding, in the order it was first cited.
+    for (Finding &f : merged) {
+        QList<Evidence> unique;
+        QSet<QString> seen;
+        for (const Evidence &e : f.evidence) {
+            const QString key = QStringLiteral("%1|%2|%3|%4").arg(int(e.kind)).arg(e.id).arg(int(e.stream)).arg(e.line);
+            if (!seen.contains(key)) {
+                seen.insert(key);
+                unique.append(e);
+            }
+        }
+        f.evidence = unique;
     }
     const bool failed = failedProcess(ctx.proc, ctx.run);
     for (int i = 0; i < merged.size(); ++i)

@@ -3,6 +3,7 @@
 #include "diagnosisinternal.h"
 
 #include "report.h"
+#include "setupadvice.h"
 
 #include <QHash>
 #include <QRegularExpression>
@@ -24,7 +25,13 @@ Finding callFinding(const Context &ctx, int index)
     const QString answerer = whoAnswers(ctx, c.api == QLatin1String("nvml") ? ctx.nvmlLib : ctx.driverLib,
                                         QStringLiteral("the library"));
     Finding f;
-    if (c.fn == QLatin1String("cuGetExportTable")) {
+    QString causeNote; // what the result means about the setup, after the step's facts
+    const bool cudaApi = c.api != QLatin1String("nvml");
+    const DeviceView view = deviceView(ctx);
+    const VisibleDevices visible = cudaApi && c.code == 100 ? visibleDevices(ctx, view) : VisibleDevices{};
+    if (visible.hidesAll) {
+        f = hiddenDevicesFinding(ctx, c, visible, view);
+    } else if (c.fn == QLatin1String("cuGetExportTable")) {
         const QString uuid = c.table.value(QLatin1String("uuid")).toString();
         QString name = c.table.value(QLatin1String("name")).toString();
         f = newFinding(ctx, QStringLiteral("export-table-refused"), c.endNs(), 0.9);
@@ -43,13 +50,26 @@ Finding callFinding(const Context &ctx, int index)
         f = newFinding(ctx, QStringLiteral("init-failed"), c.endNs(), 0.9);
         f.title = QStringLiteral("%1 failed with %2").arg(c.fn, c.resName);
         f.step = QStringLiteral("%1 called %2 and %3 answered %4").arg(who, c.fn, answerer, resultWords(c));
-        f.fix = c.code == 100 && c.api == QLatin1String("driver")
-                    ? QStringLiteral("%1 reports no device: make it present one (its device configuration, the "
-                                     "device nodes /dev/nvidia*, CUDA_VISIBLE_DEVICES in the run's environment).")
-                          .arg(answerer)
-                    : QStringLiteral("Find why %1 fails %2 with %3 (\"%4\"): that is the first step of bring-up and "
-                                     "nothing after it can work.")
-                          .arg(answerer, c.fn, c.resName, c.resMsg);
+        const SetupAdvice advice = setupAdvice(cudaApi ? ApiFamily::Driver : ApiFamily::Nvml, c.code);
+        if (!advice.cause.isEmpty())
+            causeNote = QStringLiteral(". Meaning: %1").arg(advice.cause);
+        if (cudaApi && c.code == 100 && view.nvmlCount > 0)
+            causeNote += QStringLiteral(" (yet NVML counts %1 device(s) in the same process: the kernel driver sees the GPU, "
+                                     "the CUDA driver library does not)")
+                          .arg(view.nvmlCount);
+        if (cudaApi && c.code == 100 && view.nvmlCountCall)
+            f.evidence.append(eventEvidence(*view.nvmlCountCall));
+        if (advice.cause.isEmpty()) {
+            f.fix = QStringLiteral("Find why %1 fails %2 with %3 (\"%4\"): that is the first step of bring-up and "
+                                   "nothing after it can work.")
+                        .arg(answerer, c.fn, c.resName, c.resMsg);
+        } else {
+            f.fix = advice.fix;
+            if (isShim(ctx, c.api == QLatin1String("nvml") ? ctx.nvmlLib : ctx.driverLib))
+                f.fix += QStringLiteral(" The answer came from %1: if it forwards to a real driver, the fault is that "
+                                        "driver's setup as above; if it makes the answer itself, make its %2 succeed.")
+                             .arg(answerer, c.fn);
+        }
     } else {
         f = newFinding(ctx, QStringLiteral("failed-call"), c.endNs(), 0.6);
         f.title = QStringLiteral("%1 returned %2").arg(c.fn, c.resName);
@@ -73,8 +93,9 @@ Finding callFinding(const Context &ctx, int index)
     }
     needles << c.resMsg << c.resName << c.fn;
     attachLine(ctx, f, pickErrorLine(ctx, needles, c.endNs()));
-    if (!f.succeededBefore.isEmpty())
+    if (!f.succeededBefore.isEmpty() && !visible.hidesAll)
         f.step += QStringLiteral(", after %1 succeeded").arg(f.succeededBefore.join(QStringLiteral(", ")));
+    f.step += causeNote;
     f.consequence = seen + thenPrinted(ctx, f);
     return f;
 }
@@ -116,6 +137,7 @@ void ruleCalls(const Context &ctx, QList<Finding> &out, QList<Finding> &tolerate
 // Values that a successful call reported and that no working bring-up reports.
 void ruleReportedValues(const Context &ctx, QList<Finding> &out)
 {
+    const DeviceView view = deviceView(ctx);
     qint64 cudaBytes = -1;
     const Call *cudaMem = nullptr;
     qint64 driverVersion = -1;
@@ -177,19 +199,85 @@ void ruleReportedValues(const Context &ctx, QList<Finding> &out)
             continue;
         const bool count = c.fn.startsWith(QLatin1String("cuDeviceGetCount")) || c.fn.startsWith(QLatin1String("nvmlDeviceGetCount"));
         if (count && (outNumber(c, "count") == 0 || outNumber(c, "deviceCount") == 0)) {
-            Finding f = newFinding(ctx, QStringLiteral("no-device"), c.endNs(), 0.8);
-            f.title = QStringLiteral("%1 reports no device").arg(c.fn);
-            f.step = QStringLiteral("%1 succeeded but counted 0 devices").arg(c.fn);
-            f.evidence.append(eventEvidence(c));
+            const bool nvml = c.api == QLatin1String("nvml");
+            const qint64 other = nvml ? view.cudaCount : view.nvmlCount;
+            const Call *otherCall = nvml ? view.cudaCountCall : view.nvmlCountCall;
+            const VisibleDevices visible = nvml ? VisibleDevices{} : visibleDevices(ctx, view);
+            Finding f;
+            if (visible.hidesAll) {
+                f = hiddenDevicesFinding(ctx, c, visible, view);
+            } else if (other > 0) {
+                f = newFinding(ctx, QStringLiteral("device-count-disagreement"), c.endNs(), 0.85);
+                f.title = QStringLiteral("%1 counts no device, %2 counts %3")
+                              .arg(nvml ? QStringLiteral("NVML") : QStringLiteral("CUDA"),
+                                   nvml ? QStringLiteral("CUDA") : QStringLiteral("NVML"))
+                              .arg(other);
+                f.step = QStringLiteral("%1 succeeded but counted 0 devices, while %2 counted %3 in the same process: "
+                                        "the two libraries do not describe the same machine")
+                             .arg(c.fn, otherCall->fn).arg(other);
+                f.evidence.append(eventEvidence(c));
+                f.evidence.append(eventEvidence(*otherCall));
+                f.fix = QStringLiteral("Make %1 of %2 count the device(s) that %3 presents; a shim must answer both "
+                                       "APIs about the same GPUs (consumers such as Ollama match them by PCI bus id "
+                                       "or UUID).")
+                            .arg(c.fn,
+                                 whoAnswers(ctx, nvml ? ctx.nvmlLib : ctx.driverLib,
+                                            nvml ? QStringLiteral("the NVML library") : QStringLiteral("the driver library")),
+                                 otherCall->fn);
+            } else {
+                f = newFinding(ctx, QStringLiteral("no-device"), c.endNs(), 0.8);
+                f.title = QStringLiteral("%1 reports no device").arg(c.fn);
+                f.step = QStringLiteral("%1 succeeded but counted 0 devices").arg(c.fn);
+                f.evidence.append(eventEvidence(c));
+                f.fix = QStringLiteral("Make %1 count the device the shim presents.").arg(c.fn);
+            }
             attachLine(ctx, f, pickErrorLine(ctx, {c.fn, QStringLiteral("no devices"), QStringLiteral("no CUDA-capable")}, c.endNs()));
             f.consequence = QStringLiteral("the consumer finds no GPU") + thenPrinted(ctx, f);
-            f.fix = QStringLiteral("Make %1 count the device the shim presents.").arg(c.fn);
+            out.append(f);
+        } else if (count && view.nvmlCount > 0 && view.cudaCount > 0 && view.nvmlCount != view.cudaCount &&
+                   c.api == QLatin1String("nvml")) {
+            const VisibleDevices visible = visibleDevices(ctx, view);
+            if (visible.set)
+                continue; // CUDA_VISIBLE_DEVICES selects a subset: CUDA counting fewer is expected
+            Finding f = newFinding(ctx, QStringLiteral("device-count-disagreement"), c.endNs(), 0.75);
+            f.title = QStringLiteral("NVML counts %1 device(s), CUDA %2").arg(view.nvmlCount).arg(view.cudaCount);
+            f.step = QStringLiteral("%1 counted %2 and %3 counted %4 in the same process, with no "
+                                    "CUDA_VISIBLE_DEVICES to explain the difference")
+                         .arg(view.nvmlCountCall->fn).arg(view.nvmlCount).arg(view.cudaCountCall->fn).arg(view.cudaCount);
+            f.evidence.append(eventEvidence(*view.nvmlCountCall));
+            f.evidence.append(eventEvidence(*view.cudaCountCall));
+            f.consequence = QStringLiteral("consumers that pair NVML and CUDA devices by index or bus id pair the wrong "
+                                           "ones or drop some");
+            f.fix = QStringLiteral("Make both libraries present the same devices (a GPU CUDA cannot use is usually in "
+                                   "a bad state: check nvidia-smi -q for it and dmesg for Xid errors).");
             out.append(f);
         }
         if (c.fn.startsWith(QLatin1String("nvmlDeviceGetMemoryInfo"))) {
             const QJsonObject mem = c.p.value(QLatin1String("out")).toObject().value(QLatin1String("memory")).toObject();
-            if (!mem.contains(QLatin1String("total")) || mem.value(QLatin1String("total")).toInteger() != 0)
+            if (!mem.contains(QLatin1String("total")))
                 continue;
+            const qint64 total = mem.value(QLatin1String("total")).toInteger();
+            const bool oneDevice = view.nvmlCount <= 1 && view.cudaCount <= 1;
+            if (total != 0) {
+                // Both libraries describe one device: its size must agree (within what the driver
+                // reserves for itself).
+                if (!oneDevice || cudaBytes <= 0 || qAbs(total - cudaBytes) * 10 <= cudaBytes)
+                    continue;
+                Finding f = newFinding(ctx, QStringLiteral("memory-disagreement"), c.endNs(), 0.7);
+                f.title = QStringLiteral("NVML reports %1 MiB of device memory, CUDA %2 MiB")
+                              .arg(total >> 20).arg(cudaBytes >> 20);
+                f.step = QStringLiteral("%1 reported total %2 bytes while %3 reported %4 bytes for the one device")
+                             .arg(c.fn).arg(total).arg(cudaMem->fn).arg(cudaBytes);
+                f.evidence.append(eventEvidence(c));
+                f.evidence.append(eventEvidence(*cudaMem));
+                f.consequence = QStringLiteral("consumers that size work with one library's numbers and allocate with the "
+                                               "other's fail or leave memory unused");
+                f.fix = QStringLiteral("Make nvmlDeviceGetMemoryInfo of %1 and %2 of %3 report the same device size.")
+                            .arg(whoAnswers(ctx, ctx.nvmlLib, QStringLiteral("the NVML library")), cudaMem->fn,
+                                 whoAnswers(ctx, ctx.driverLib, QStringLiteral("the driver library")));
+                out.append(f);
+                continue;
+            }
             Finding f = newFinding(ctx, QStringLiteral("memory-disagreement"), c.endNs(), cudaBytes > 0 ? 0.9 : 0.75);
             f.title = QStringLiteral("NVML reports 0 B of device memory");
             f.step = cudaBytes > 0

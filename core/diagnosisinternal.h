@@ -85,5 +85,28 @@ void ruleMissingSymbols(const Context &ctx, QList<Finding> &out);    // diagnosi
 void ruleCalls(const Context &ctx, QList<Finding> &out, QList<Finding> &tolerated); // diagnosiscalls.cpp
 void ruleReportedValues(const Context &ctx, QList<Finding> &out);    // diagnosiscalls.cpp
 void ruleDeath(const Context &ctx, QList<Finding> &out);             // diagnosisdeath.cpp
+// What the process's calls said about its devices (diagnosisdevices.cpp).
+struct DeviceView {
+    qint64 nvmlCount = -1; // nvmlDeviceGetCount*, -1 if never answered
+    const Call *nvmlCountCall = nullptr;
+    qint64 cudaCount = -1; // cuDeviceGetCount or cudaGetDeviceCount
+    const Call *cudaCountCall = nullptr;
+    QStringList uuids; // "GPU-…" of devices NVML or CUDA named
+};
+DeviceView deviceView(const Context &ctx);
+
+// Whether CUDA_VISIBLE_DEVICES in the process's environment hides every device from CUDA.
+struct VisibleDevices {
+    bool set = false;
+    QString value;
+    bool hidesAll = false;
+    QString why;          // "-1 is no device's ordinal", …
+    double confidence = 0;
+    QString setBy;        // "pid 12 (ollama), whose own environment has none"; empty if inherited
+};
+VisibleDevices visibleDevices(const Context &ctx, const DeviceView &view);
+// The finding for a CUDA call that saw no device (100, or a count of 0) because of it.
+Finding hiddenDevicesFinding(const Context &ctx, const Call &c, const VisibleDevices &visible,
+                             const DeviceView &view);
 
 } // namespace initscope::diag

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 namespace fakegpu {
@@ -195,6 +196,22 @@ bool apply(Config *c, const char *key, const char *value, const char *where)
         complain("%s: uuid \"%s\" is not 32 hex digits", where, value);
         return false;
     }
+    if (strcmp(key, "init_result") == 0) {
+        if (parseUnsigned(value, 10, &n) && n < 100000) {
+            c->initResult = int(n);
+            return true;
+        }
+        complain("%s: init_result \"%s\" is not a CUresult number such as 802", where, value);
+        return false;
+    }
+    if (strcmp(key, "nvml_device_count") == 0) {
+        if (parseUnsigned(value, 10, &n) && n <= 1) {
+            c->nvmlDeviceCount = int(n);
+            return true;
+        }
+        complain("%s: nvml_device_count \"%s\" is not 0 or 1 (the fake has one device)", where, value);
+        return false;
+    }
     if (strcmp(key, "trace") == 0) {
         c->trace = strcmp(value, "0") != 0 && strcmp(value, "false") != 0 && *value;
         return true;
@@ -286,6 +303,8 @@ void load()
         {"INITSCOPE_FAKEGPU_DRIVER_VERSION", "driver_version"},
         {"INITSCOPE_FAKEGPU_NVML_DRIVER_VERSION", "nvml_driver_version"},
         {"INITSCOPE_FAKEGPU_UUID", "uuid"},
+        {"INITSCOPE_FAKEGPU_INIT_RESULT", "init_result"},
+        {"INITSCOPE_FAKEGPU_NVML_DEVICE_COUNT", "nvml_device_count"},
     };
     for (const EnvKey &e : kEnv) {
         const char *value = getenv(e.variable);
@@ -306,6 +325,37 @@ void load()
 }
 
 } // namespace
+
+bool visibleToCuda(const Config &config)
+{
+    const char *list = getenv("CUDA_VISIBLE_DEVICES");
+    if (!list)
+        return true;
+    char uuid[48];
+    formatUuid(config.uuid, uuid, sizeof uuid);
+    const char *p = list;
+    for (;;) {
+        while (*p == ' ')
+            ++p;
+        const char *end = strchr(p, ',');
+        const size_t length = end ? size_t(end - p) : strlen(p);
+        if (length == 0)
+            return false;
+        char entry[128];
+        snprintf(entry, sizeof entry, "%.*s", int(length < sizeof entry ? length : sizeof entry - 1), p);
+        unsigned long long ordinal = 0;
+        if (parseUnsigned(entry, 10, &ordinal)) {
+            if (ordinal == 0)
+                return true; // the one device
+            return false;   // an ordinal past the last device ends the list
+        }
+        // A UUID prefix, with or without "GPU-", matches when the device's UUID starts with it.
+        const char *want = strncmp(entry, "GPU-", 4) == 0 ? entry + 4 : entry;
+        if (*want && strncasecmp(uuid + 4, want, strlen(want)) == 0)
+            return true;
+        return false;
+    }
+}
 
 const char *modeName(Mode mode)
 {

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -224,6 +225,12 @@ CUresult cuInit(unsigned int flags)
         }
     default:
         break;
+    }
+    if (config().initResult != 0)
+        return CUresult(config().initResult);
+    if (!visibleToCuda(config())) {
+        trace("cuInit: CUDA_VISIBLE_DEVICES=\"%s\" hides the device", getenv("CUDA_VISIBLE_DEVICES"));
+        return cu::NoDevice;
     }
     __atomic_store_n(&g_initialized, 1, __ATOMIC_RELEASE);
     return cu::Success;

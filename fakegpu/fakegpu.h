@@ -49,6 +49,11 @@ struct Config {
     char nvmlDriverVersion[80];
     unsigned char uuid[16];
     bool trace = false;
+    // cuInit's answer when non-zero (any CUresult: 999, 802, 803, …), for setups whose driver
+    // refuses to start; 0 leaves it to the mode.
+    int initResult = 0;
+    // What NVML counts, -1 for the same device as CUDA: lets NVML and CUDA disagree.
+    int nvmlDeviceCount = -1;
     // A configuration that cannot be honoured fails initialisation loudly instead of
     // silently running some other scenario than the one asked for.
     bool valid = true;
@@ -65,6 +70,12 @@ const Config &config();
 void trace(const char *format, ...) __attribute__((format(printf, 1, 2)));
 // Always writes, for configuration errors the user must see.
 void complain(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+// Whether CUDA_VISIBLE_DEVICES (absent: everything visible) leaves the fake device visible to
+// CUDA, by the driver's rules: a comma-separated list of ordinals or UUID prefixes ("GPU-1e57…"),
+// read up to the first entry that names no device; an empty value hides everything. NVML
+// ignores the variable, as the real one does.
+bool visibleToCuda(const Config &config);
 
 // "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", as NVML spells a UUID.
 void formatUuid(const unsigned char uuid[16], char *out, size_t size);

@@ -70,6 +70,8 @@ fakegpu::Mode mode()
 
 unsigned deviceCount()
 {
+    if (fakegpu::config().nvmlDeviceCount >= 0)
+        return unsigned(fakegpu::config().nvmlDeviceCount);
     return mode() == fakegpu::Mode::NoDevice ? 0 : 1;
 }
 

@@ -34,7 +34,9 @@ protected:
     // Records the probe with the fake in `mode` (no shims when mode is empty) and diagnoses it.
     Diagnosis record(const QString &mode, const QStringList &probeArgs, const QStringList &extra = {})
     {
-        const QString bundle = dir.filePath(QStringLiteral("%1.initscope").arg(mode.isEmpty() ? QStringLiteral("none") : mode));
+        const QString bundle = dir.filePath(QStringLiteral("%1-%2.initscope")
+                                                .arg(mode.isEmpty() ? QStringLiteral("none") : mode)
+                                                .arg(++recordings));
         QStringList args{QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle};
         if (!mode.isEmpty())
             args << QStringLiteral("--shim") << variantDir(mode) + QStringLiteral("/libcuda.so.1")
@@ -44,11 +46,14 @@ protected:
         runInitscope(args, 90000);
         bundlePath = bundle;
         auto reader = openBundle(bundle);
-        if (!reader || reader->runs().isEmpty())
+        if (!reader || reader->runs().isEmpty()) {
+            ADD_FAILURE() << "no bundle recorded at " << bundle.toStdString();
             return {};
+        }
         return diagnose(*reader, reader->runs().first().id);
     }
     QString bundlePath;
+    int recordings = 0;
 };
 
 const Finding &top(const Diagnosis &d)
@@ -139,6 +144,110 @@ TEST_F(DiagnosisTest, NoDeviceIsCuInitFailingWith100)
     EXPECT_EQ(f.id, QStringLiteral("init-failed"));
     EXPECT_TRUE(f.step.contains(QLatin1String("CUDA_ERROR_NO_DEVICE (100"))) << f.step.toStdString();
     EXPECT_EQ(f.errorLine, QStringLiteral("ggml_cuda_init: failed to initialize CUDA: no CUDA-capable device is detected"));
+}
+
+// cuInit codes that come from the machine's setup, not from the program: each finding says what
+// the code means and what to check, and still names the library that answered.
+TEST_F(DiagnosisTest, CuInitSetupErrorsSayWhatToCheckOnTheMachine)
+{
+    const struct {
+        int code;
+        const char *name;
+        const char *fixMentions;
+    } cases[] = {
+        {802, "CUDA_ERROR_SYSTEM_NOT_READY", "nvidia-fabricmanager"},
+        {803, "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH", "/proc/driver/nvidia/version"},
+        {804, "CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE", "compat"},
+        {999, "CUDA_ERROR_UNKNOWN", "nvidia_uvm"},
+    };
+    for (const auto &c : cases) {
+        SCOPED_TRACE(c.code);
+        const Diagnosis d = record(QStringLiteral("healthy"), {QStringLiteral("--runtime-only")},
+                                   {QStringLiteral("--env"), QStringLiteral("INITSCOPE_FAKEGPU_INIT_RESULT=%1").arg(c.code)});
+        const Finding &f = top(d);
+        EXPECT_EQ(f.id, QStringLiteral("init-failed"));
+        EXPECT_EQ(f.severity, Severity::RootCause);
+        EXPECT_TRUE(f.title.contains(QLatin1String(c.name))) << f.title.toStdString();
+        EXPECT_TRUE(f.step.contains(QLatin1String("Meaning:"))) << f.step.toStdString();
+        EXPECT_TRUE(f.fix.contains(QLatin1String(c.fixMentions))) << f.fix.toStdString();
+        EXPECT_TRUE(f.fix.contains(QLatin1String("libcuda.so.1"))) << "the shim that answered is named: " << f.fix.toStdString();
+        EXPECT_TRUE(f.errorLine.startsWith(QLatin1String("ggml_cuda_init: failed to initialize CUDA: "))) << f.errorLine.toStdString();
+    }
+}
+
+TEST_F(DiagnosisTest, VisibleDevicesHidingEveryDeviceIsTheEnvironmentNotTheDriver)
+{
+    const Diagnosis d = record(QStringLiteral("healthy"), {QStringLiteral("--runtime-only")},
+                               {QStringLiteral("--env"), QStringLiteral("CUDA_VISIBLE_DEVICES=-1")});
+    const Finding &f = top(d);
+    EXPECT_EQ(f.id, QStringLiteral("devices-hidden"));
+    EXPECT_EQ(f.severity, Severity::RootCause);
+    EXPECT_TRUE(f.title.contains(QLatin1String("CUDA_VISIBLE_DEVICES=\"-1\""))) << f.title.toStdString();
+    EXPECT_TRUE(f.step.contains(QLatin1String("not a driver or shim fault"))) << f.step.toStdString();
+    EXPECT_TRUE(f.step.contains(QLatin1String("CUDA_ERROR_NO_DEVICE (100"))) << f.step.toStdString();
+    EXPECT_TRUE(f.fix.startsWith(QLatin1String("Unset CUDA_VISIBLE_DEVICES"))) << f.fix.toStdString();
+    EXPECT_EQ(f.errorLine, QStringLiteral("ggml_cuda_init: failed to initialize CUDA: no CUDA-capable device is detected"));
+    bool envEvidence = false;
+    for (const Evidence &e : f.evidence)
+        envEvidence = envEvidence || (e.kind == Evidence::Kind::Process && e.text.contains(QLatin1String("CUDA_VISIBLE_DEVICES=-1")));
+    EXPECT_TRUE(envEvidence);
+    for (const Finding &other : d.findings)
+        EXPECT_NE(other.id, QStringLiteral("init-failed")) << "the same cuInit is not blamed on the driver as well";
+}
+
+TEST_F(DiagnosisTest, VisibleDevicesNamingTheDeviceIsNoFinding)
+{
+    const Diagnosis d = record(QStringLiteral("healthy"), {QStringLiteral("--driver-only")},
+                               {QStringLiteral("--env"), QStringLiteral("CUDA_VISIBLE_DEVICES=0,7")});
+    EXPECT_FALSE(d.hasRootCause());
+    for (const Finding &f : d.findings)
+        EXPECT_NE(f.id, QStringLiteral("devices-hidden"));
+}
+
+// The variable set by a parent for its child (as Ollama does for its runners) names the parent.
+TEST_F(DiagnosisTest, VisibleDevicesSetByTheParentNamesTheParent)
+{
+    const QString bundle = dir.filePath(QStringLiteral("parent.initscope"));
+    const QString fake = variantDir(QStringLiteral("healthy"));
+    runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle,
+                  QStringLiteral("--shim"), fake + QStringLiteral("/libcuda.so.1"),
+                  QStringLiteral("--shim"), fake + QStringLiteral("/libnvidia-ml.so.1"), QStringLiteral("--"),
+                  QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                  QStringLiteral("CUDA_VISIBLE_DEVICES= \"$0\" --runtime-only; exit $?"), binary(QStringLiteral("initscope-probe"))},
+                 90000);
+    auto reader = openBundle(bundle);
+    ASSERT_TRUE(reader && !reader->runs().isEmpty());
+    const Diagnosis d = diagnose(*reader, reader->runs().first().id);
+    const Finding &f = top(d);
+    EXPECT_EQ(f.id, QStringLiteral("devices-hidden"));
+    EXPECT_TRUE(f.step.contains(QLatin1String("an empty value hides every device"))) << f.step.toStdString();
+    EXPECT_TRUE(f.step.contains(QLatin1String("set by its parent, pid"))) << f.step.toStdString();
+    EXPECT_TRUE(f.step.contains(QLatin1String("(sh)")) || f.step.contains(QLatin1String("(dash)")) ||
+                f.step.contains(QLatin1String("(bash)")))
+        << f.step.toStdString();
+}
+
+// Recorded on the H100 with the real driver (resources/samples/README.md).
+TEST_F(DiagnosisTest, RealDriverWithAnUnknownUuidInVisibleDevicesIsDevicesHidden)
+{
+    auto reader = openBundle(QStringLiteral(SAMPLES_DIR "/h100-cvd-bad-uuid.initscope"));
+    ASSERT_TRUE(reader && !reader->runs().isEmpty());
+    const Diagnosis d = diagnose(*reader, reader->runs().first().id);
+    const Finding &f = top(d);
+    EXPECT_EQ(f.id, QStringLiteral("devices-hidden"));
+    EXPECT_TRUE(f.step.contains(QLatin1String("GPU-deadbeef"))) << f.step.toStdString();
+    EXPECT_TRUE(f.step.contains(QLatin1String("NVML, which ignores the variable, counts 1"))) << f.step.toStdString();
+}
+
+TEST_F(DiagnosisTest, NvmlCountingNoDeviceWhileCudaCountsOneIsADisagreement)
+{
+    const Diagnosis d = record(QStringLiteral("healthy"), {},
+                               {QStringLiteral("--env"), QStringLiteral("INITSCOPE_FAKEGPU_NVML_DEVICE_COUNT=0")});
+    const Finding &f = top(d);
+    EXPECT_EQ(f.id, QStringLiteral("device-count-disagreement"));
+    EXPECT_TRUE(f.title.contains(QLatin1String("NVML counts no device, CUDA counts 1"))) << f.title.toStdString();
+    EXPECT_TRUE(f.fix.contains(QLatin1String("libnvidia-ml.so.1"))) << f.fix.toStdString();
+    EXPECT_TRUE(f.errorLine.contains(QLatin1String("nvmlDeviceGetCount_v2 reports 0"))) << f.errorLine.toStdString();
 }
 
 TEST_F(DiagnosisTest, NoVmmNamesTheUndefinedSymbolsAndTheLibraryThatNeedsThem)
