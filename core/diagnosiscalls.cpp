@@ -73,11 +73,36 @@ Finding callFinding(const Context &ctx, int index)
     } else {
         f = newFinding(ctx, QStringLiteral("failed-call"), c.endNs(), 0.6);
         f.title = QStringLiteral("%1 returned %2").arg(c.fn, c.resName);
-        f.step = QStringLiteral("%1 returned %2 at %3 ms, the first departure from the expected bring-up "
-                                "(called by %4, answered by %5)")
-                     .arg(c.fn, resultWords(c), formatMs(c.ev.tsNs), who, answerer);
-        f.fix = QStringLiteral("Make %1 in %2 succeed for these arguments (%3), or find why it answers %4.")
-                    .arg(c.fn, answerer, c.p.value(QLatin1String("summary")).toString(), c.resName);
+        // A library call (the runtime's) whose own calls into the driver all succeeded: the
+        // library rejected one of the driver's answers, the driver did not fail.
+        QStringList inner;
+        const Call *lastInner = nullptr;
+        for (int i = index + 1; i < ctx.calls.size() && ctx.calls[i].outer == index; ++i) {
+            const Call &n = ctx.calls[i];
+            if (n.isResolution() || n.depth == 0)
+                continue;
+            lastInner = &n;
+            if (!inner.contains(n.fn))
+                inner.append(n.fn);
+        }
+        const QString library = c.api == QLatin1String("runtime") ? QStringLiteral("the CUDA runtime") : answerer;
+        if (c.depth == 0 && lastInner) {
+            f.step = QStringLiteral("%1 returned %2 at %3 ms although every driver call it made inside succeeded (%4): "
+                                    "%5 rejected something the driver answered, the driver did not fail")
+                         .arg(c.fn, resultWords(c), formatMs(c.ev.tsNs), inner.mid(qMax(0, inner.size() - 6)).join(QStringLiteral(", ")),
+                              library);
+            f.evidence.append(eventEvidence(*lastInner));
+            f.fix = QStringLiteral("Compare what %1 answered inside %2 (the last call was %3) with a real driver's "
+                                   "answers for the same calls: values, versions, and the contents of the tables "
+                                   "cuGetExportTable handed out.")
+                        .arg(whoAnswers(ctx, ctx.driverLib, QStringLiteral("the driver library")), c.fn, lastInner->fn);
+        } else {
+            f.step = QStringLiteral("%1 returned %2 at %3 ms, the first departure from the expected bring-up "
+                                    "(called by %4, answered by %5)")
+                         .arg(c.fn, resultWords(c), formatMs(c.ev.tsNs), who, answerer);
+            f.fix = QStringLiteral("Make %1 in %2 succeed for these arguments (%3), or find why it answers %4.")
+                        .arg(c.fn, answerer, c.p.value(QLatin1String("summary")).toString(), c.resName);
+        }
     }
     f.evidence.append(eventEvidence(c));
     addSucceededBefore(ctx, f, index);
@@ -108,7 +133,9 @@ void ruleCalls(const Context &ctx, QList<Finding> &out, QList<Finding> &tolerate
     QHash<int, int> culprit;
     for (int i = 0; i < ctx.calls.size(); ++i) {
         const Call &c = ctx.calls[i];
-        if (c.depth > 0 && !c.ok && c.returned && !c.isResolution() && c.outer >= 0 && !ctx.calls[c.outer].ok)
+        const bool optional = c.table.value(QLatin1String("uuid")).toString() == kSkipInitProbe;
+        if (c.depth > 0 && !c.ok && c.returned && !c.isResolution() && !optional && c.outer >= 0 &&
+            !ctx.calls[c.outer].ok)
             culprit.insert(c.outer, i);
     }
     for (int i = 0; i < ctx.calls.size(); ++i) {

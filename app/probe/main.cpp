@@ -547,11 +547,12 @@ void usage(FILE *out)
 {
     std::fprintf(
         out,
-        "Usage: initscope-probe [--driver-only | --runtime-only | --nvml-only] [--cudart PATH] "
+        "Usage: initscope-probe [--driver-only] [--runtime-only] [--nvml-only] [--cudart PATH] "
         "[LIBCUDA]\n"
         "Performs the GPU bring-up of ggml and Ollama: driver (LIBCUDA, default libcuda.so.1),\n"
         "CUDA runtime (the newest libcudart.so.* found, or --cudart PATH) and NVML\n"
-        "(libnvidia-ml.so.1), in that order, and prints each failure in their words.\n"
+        "(libnvidia-ml.so.1), in that order, and prints each failure in their words. The\n"
+        "--*-only options run only the paths they name (several may be given).\n"
         "Exit status: 0 when every path ran cleanly, 1 when one failed, 64 for bad options.\n");
 }
 
@@ -571,10 +572,12 @@ int main(int argc, char **argv)
             usage(stdout);
             return EXIT_SUCCESS;
         } else if (arg == "--driver-only" || arg == "--runtime-only" || arg == "--nvml-only") {
-            ++only;
-            driver = arg == "--driver-only";
-            runtime = arg == "--runtime-only";
-            nvml = arg == "--nvml-only";
+            // The first of them narrows the probe to that path; each further one adds its path.
+            if (only++ == 0)
+                driver = runtime = nvml = false;
+            driver = driver || arg == "--driver-only";
+            runtime = runtime || arg == "--runtime-only";
+            nvml = nvml || arg == "--nvml-only";
         } else if (arg == "--cudart" && i + 1 < argc) {
             cudart = argv[++i];
         } else if (arg.rfind("--cudart=", 0) == 0) {
@@ -587,13 +590,6 @@ int main(int argc, char **argv)
             return kExitUsage;
         }
     }
-    if (only > 1) {
-        std::fprintf(
-            stderr,
-            "initscope-probe: --driver-only, --runtime-only and --nvml-only exclude each other\n");
-        return kExitUsage;
-    }
-
     // The order of a real bring-up: ggml-cuda needs libcuda.so.1 to load at all, then
     // ggml_cuda_init asks the runtime, then Ollama reads memory through NVML.
     DriverFacts facts;

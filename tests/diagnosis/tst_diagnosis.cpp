@@ -241,7 +241,7 @@ TEST_F(DiagnosisTest, RealDriverWithAnUnknownUuidInVisibleDevicesIsDevicesHidden
 
 TEST_F(DiagnosisTest, NvmlCountingNoDeviceWhileCudaCountsOneIsADisagreement)
 {
-    const Diagnosis d = record(QStringLiteral("healthy"), {},
+    const Diagnosis d = record(QStringLiteral("healthy"), {QStringLiteral("--driver-only"), QStringLiteral("--nvml-only")},
                                {QStringLiteral("--env"), QStringLiteral("INITSCOPE_FAKEGPU_NVML_DEVICE_COUNT=0")});
     const Finding &f = top(d);
     EXPECT_EQ(f.id, QStringLiteral("device-count-disagreement"));
@@ -282,7 +282,7 @@ TEST_F(DiagnosisTest, HangInInitSaysWhereItWasWaiting)
 
 TEST_F(DiagnosisTest, NvmlZeroMemoryDisagreesWithTheDriver)
 {
-    const Diagnosis d = record(QStringLiteral("nvml-zero-memory"), {});
+    const Diagnosis d = record(QStringLiteral("nvml-zero-memory"), {QStringLiteral("--driver-only"), QStringLiteral("--nvml-only")});
     const Finding &f = top(d);
     EXPECT_EQ(f.id, QStringLiteral("memory-disagreement"));
     EXPECT_TRUE(f.step.contains(QLatin1String("cuDeviceTotalMem"))) << f.step.toStdString();

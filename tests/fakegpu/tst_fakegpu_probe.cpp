@@ -457,8 +457,15 @@ TEST(ProbeOptions, HelpSucceedsAndBadOptionsAreUsageErrors)
     EXPECT_EQ(help.out.rfind("Usage: initscope-probe", 0), 0u) << help.out;
     const Outcome bad = run({probePath(), "--bogus"}, {});
     EXPECT_TRUE(bad.exited && bad.exitCode == 64) << describe(bad);
-    const Outcome both = run({probePath(), "--driver-only", "--nvml-only"}, {});
-    EXPECT_TRUE(both.exited && both.exitCode == 64) << describe(both);
+}
+
+TEST(ProbeOptions, OnlyOptionsCombineToRunExactlyThePathsNamed)
+{
+    const Outcome o = run({probePath(), "--driver-only", "--nvml-only"}, {{"LD_LIBRARY_PATH", fakeDir("default")}});
+    EXPECT_TRUE(o.exited && o.exitCode == 0) << describe(o);
+    EXPECT_TRUE(hasLine(o.out, "initscope-probe: loading libcuda.so.1")) << o.out;
+    EXPECT_TRUE(hasLine(o.out, "initscope-probe: loading libnvidia-ml.so.1")) << o.out;
+    EXPECT_EQ(o.out.find("libcudart"), std::string::npos) << "the runtime path was not asked for: " << o.out;
 }
 
 TEST(ProbeOptions, RuntimePathLoadsTheNewestCudartOnTheLibraryPath)

@@ -3,6 +3,8 @@
 // holds the driver calls that explain it, and recording changes nothing about the outcome.
 #include "recordtestutil.h"
 
+#include "diagnosis.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -245,6 +247,7 @@ struct Expected {
     const char *stderrText; // exact (for kHostNoDevice: the line before kInvalidDevice), or nullptr
     const char *stderrContains; // substring, or nullptr
     const char *stdoutText;     // exact, or nullptr when not checked
+    const char *finding;        // the class of the diagnosis's first finding of the recording
 };
 
 // Names the parameter by its mode in test names and messages.
@@ -296,50 +299,62 @@ TEST_P(GgmlFailureClass, EndsWithTheRealGgmlLineAndTheSameOutcomeRecordedAndNot)
     EXPECT_EQ(recorded.status, plain.status);
     EXPECT_EQ(recorded.err, plain.err);
     EXPECT_EQ(recorded.out, plain.out);
+
+    // The diagnosis of the real ggml run names the class, and explains the line ggml printed.
+    const Diagnosis d = diagnose(*reader, reader->runs().first().id);
+    ASSERT_FALSE(d.findings.isEmpty());
+    const Finding &top = d.findings.first();
+    EXPECT_EQ(top.id, QLatin1String(x.finding)) << formatDiagnosisText(d).toStdString();
+    EXPECT_EQ(top.severity, Severity::RootCause);
+    const QByteArray firstErrLine = plain.err.left(plain.err.indexOf('\n'));
+    if (!firstErrLine.isEmpty() && x.status != kKilled && x.status != 128 + SIGSEGV) {
+        EXPECT_EQ(top.errorLine.toUtf8(), firstErrLine) << formatDiagnosisText(d).toStdString();
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     FakeGpuModes, GgmlFailureClass,
     ::testing::Values(
         // The fake cannot emulate the runtime's private tools table: with the real runtime even
-        // the healthy device ends at the runtime's check of it (docs/fakegpu.md).
+        // the healthy device ends at the runtime's check of it (docs/fakegpu.md). No rule names
+        // that class: the generic finding must still land on the runtime call that gave up.
         Expected{
-            {"default", "healthy"}, kHostNoDevice, kInsufficientDriver, nullptr, kStdoutNoDevice},
+            {"default", "healthy"}, kHostNoDevice, kInsufficientDriver, nullptr, kStdoutNoDevice, "failed-call"},
         // ggml never loads NVML: memory that NVML misreports does not reach it.
         Expected{{"default", "nvml-zero-memory"},
                  kHostNoDevice,
                  kInsufficientDriver,
                  nullptr,
-                 kStdoutNoDevice},
+                 kStdoutNoDevice, "failed-call"},
         Expected{{"default", "no-export-tables"},
                  kHostNoDevice,
                  kNotSupported,
                  nullptr,
-                 kStdoutNoDevice},
+                 kStdoutNoDevice, "export-table-refused"},
         Expected{{"no-getprocaddress-v2", "no-getprocaddress-v2"},
                  kHostNoDevice,
                  kInsufficientDriver,
                  nullptr,
-                 kStdoutNoDevice},
+                 kStdoutNoDevice, "resolver-missing"},
         Expected{{"default", "v1-resolver"},
                  kHostNoDevice,
                  kInsufficientDriver,
                  nullptr,
-                 kStdoutNoDevice},
+                 kStdoutNoDevice, "abi-mismatch"},
         Expected{{"default", "old-driver"},
                  kHostNoDevice,
                  kInsufficientDriver,
                  nullptr,
-                 kStdoutNoDevice},
-        Expected{{"default", "no-device"}, kHostNoDevice, kNoDevice, nullptr, kStdoutNoDevice},
+                 kStdoutNoDevice, "driver-older-than-runtime"},
+        Expected{{"default", "no-device"}, kHostNoDevice, kNoDevice, nullptr, kStdoutNoDevice, "init-failed"},
         // The loader refuses libggml-cuda.so itself: its driver imports are not all there.
         Expected{{"no-vmm", "no-vmm"},
                  kHostCannotLoad,
                  nullptr,
                  "libggml-cuda.so: undefined symbol: cuMemCreate\n",
-                 ""},
-        Expected{{"default", "crash-in-init"}, 128 + SIGSEGV, "", nullptr, ""},
-        Expected{{"default", "hang-in-init"}, kKilled, "", nullptr, ""}),
+                 "", "undefined-symbol"},
+        Expected{{"default", "crash-in-init"}, 128 + SIGSEGV, "", nullptr, "", "crash"},
+        Expected{{"default", "hang-in-init"}, kKilled, "", nullptr, "", "hang"}),
     scenarioName);
 
 // --- what the recording shows for each class ---
