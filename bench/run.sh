@@ -25,3 +25,8 @@ for i in 1 2 3; do
     echo "          whole record command $(( (t1 - t0) / 1000000 )) ms (run + ingest + save), call log $((logbytes / 1048576)) MiB, bundle $(( $(stat -c %s "$tmp/bench.initscope") / 1048576 )) MiB"
     rm -rf "$raw"
 done
+
+# ELF reader on the largest libraries of the CUDA toolkit (a cuBLAS-size file must take well
+# under a second).
+elfs=$(ls -S "${CUDA_LIB_DIR:-/usr/local/cuda/lib64}"/lib*.so.* 2>/dev/null | head -3)
+[ -n "$elfs" ] && "$build/bench/elfbench" $elfs | sed 's/^/elf:      /'
