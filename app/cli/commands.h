@@ -22,5 +22,6 @@ int cmdRecord(const QStringList &args);
 int cmdReport(const QStringList &args);
 int cmdDemo(const QStringList &args);
 int cmdDiagnose(const QStringList &args);
+int cmdSymbols(const QStringList &args);
 
 } // namespace initscope::cli
