@@ -864,6 +864,17 @@ QList<Event> BundleReader::events(qint64 runId, qint64 processId) const
     return out;
 }
 
+QList<Event> BundleReader::eventsOfKind(qint64 runId, qint64 processId, const QString &kind) const
+{
+    QList<Event> out;
+    auto row = [&](const QSqlQuery &q) { out.append(eventFrom(q)); };
+    if (processId < 0)
+        d->each(ReadEventsOfKindOfRun, {runId, kind}, row);
+    else
+        d->each(ReadEventsOfKindOfProcess, {processId, runId, kind}, row);
+    return out;
+}
+
 qint64 BundleReader::eventCount(qint64 runId, qint64 processId) const
 {
     return processId < 0 ? d->scalar(ReadEventCountOfRun, {runId})

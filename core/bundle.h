@@ -89,6 +89,8 @@ public:
     // Events of one process (or of the whole run when processId < 0), ordered by time.
     QList<Event> events(qint64 runId, qint64 processId = -1) const;
     qint64 eventCount(qint64 runId, qint64 processId = -1) const;
+    // Only the events of one kind ("lib.alternatives", …), of a process or of the whole run.
+    QList<Event> eventsOfKind(qint64 runId, qint64 processId, const QString &kind) const;
     QList<LibSearch> libSearches(qint64 runId, qint64 processId = -1) const;
     QList<LibLoad> libLoads(qint64 runId, qint64 processId = -1) const;
     QList<Artifact> artifacts(qint64 runId) const;

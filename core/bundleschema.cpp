@@ -249,6 +249,10 @@ const char *readerSql(ReaderStatement statement)
         "SELECT a.id, a.run_id, k.text, p.text, a.size, CAST(a.sha256 AS BLOB), a.content"
         " FROM artifacts a LEFT JOIN strings k ON k.id = a.kind_id"
         " LEFT JOIN strings p ON p.id = a.path_id WHERE a.run_id = ? ORDER BY a.id",
+        EVENT_SELECT " WHERE e.run_id = ? AND e.kind_id = (SELECT id FROM strings WHERE text = ?)"
+        " ORDER BY e.ts_ns, e.id",
+        EVENT_SELECT OF_PROCESS("e") " AND e.kind_id = (SELECT id FROM strings WHERE text = ?)"
+        " ORDER BY e.ts_ns, e.id",
     };
     return sql[statement];
 }

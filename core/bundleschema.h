@@ -31,13 +31,15 @@ enum WriterStatement : int {
 };
 const char *writerSql(WriterStatement statement);
 
-// "OfProcess" variants take (process id, run id); the others take the run id alone.
+// "OfProcess" variants take (process id, run id); the others take the run id alone. "OfKind"
+// variants take the event kind's text last.
 enum ReaderStatement : int {
     ReadMeta, ReadRuns, ReadProcessesOfRun, ReadProcess, ReadArgvOfRun, ReadEnvOfRun,
     ReadArgvOfProcess, ReadEnvOfProcess, ReadOutput, ReadOutputSize, ReadEventsOfRun,
     ReadEventsOfProcess, ReadEventCountOfRun, ReadEventCountOfProcess, ReadSearchesOfRun,
     ReadSearchesOfProcess, ReadStepsOfRun, ReadStepsOfProcess, ReadLoadsOfRun,
-    ReadLoadsOfProcess, ReadArtifacts, ReaderStatementCount
+    ReadLoadsOfProcess, ReadArtifacts, ReadEventsOfKindOfRun, ReadEventsOfKindOfProcess,
+    ReaderStatementCount
 };
 const char *readerSql(ReaderStatement statement);
 

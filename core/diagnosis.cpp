@@ -29,6 +29,7 @@ QList<Finding> diagnoseProcess(Context &ctx)
     ruleCalls(ctx, departures, tolerated);
     ruleReportedValues(ctx, departures);
     ruleDeath(ctx, departures);
+    ruleWrongFileFirst(ctx, departures);
     std::stable_sort(departures.begin(), departures.end(),
                      [](const Finding &a, const Finding &b) { return a.tsNs < b.tsNs; });
 

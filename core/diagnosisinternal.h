@@ -85,6 +85,12 @@ void ruleMissingSymbols(const Context &ctx, QList<Finding> &out);    // diagnosi
 void ruleCalls(const Context &ctx, QList<Finding> &out, QList<Finding> &tolerated); // diagnosiscalls.cpp
 void ruleReportedValues(const Context &ctx, QList<Finding> &out);    // diagnosiscalls.cpp
 void ruleDeath(const Context &ctx, QList<Finding> &out);             // diagnosisdeath.cpp
+// A GPU library loaded from a file evidently not the one meant (the toolkit's stub, not the
+// --shim given, not what the run's other processes loaded, another driver release than its
+// partner). Runs after the other rules: the failed calls the stub answered with
+// CUDA_ERROR_STUB_LIBRARY are its consequence, so their findings are folded into it.
+void ruleWrongFileFirst(const Context &ctx, QList<Finding> &out);   // diagnosisloader.cpp
+
 // What the process's calls said about its devices (diagnosisdevices.cpp).
 struct DeviceView {
     qint64 nvmlCount = -1; // nvmlDeviceGetCount*, -1 if never answered

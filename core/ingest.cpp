@@ -4,6 +4,7 @@
 #include "elffacts.h"
 #include "ingestcalls.h"
 #include "launcher.h"
+#include "libalternatives.h"
 #include "rawformat.h"
 
 #include <QDir>
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -150,9 +152,12 @@ struct OutputRecord {
 class SearchAssembler
 {
 public:
+    // written: called with each search once it is in the bundle, and its row id.
+    using Written = std::function<void(const LibSearch &, qint64)>;
     SearchAssembler(qint64 processId, quint64 t0, BundleWriter &writer, IngestStats &stats,
-                    const QHash<quint64, QString> &cookies)
-        : m_processId(processId), m_t0(t0), m_writer(writer), m_stats(stats), m_cookies(cookies)
+                    const QHash<quint64, QString> &cookies, Written written)
+        : m_processId(processId), m_t0(t0), m_writer(writer), m_stats(stats), m_cookies(cookies),
+          m_written(std::move(written))
     {
     }
 
@@ -205,9 +210,11 @@ public:
                 }
             }
         }
-        m_writer.addLibSearch(search);
+        const qint64 id = m_writer.addLibSearch(search);
         ++m_stats.librarySearches;
         ++m_stats.events;
+        if (m_written)
+            m_written(search, id);
     }
 
     void finishAll()
@@ -224,6 +231,7 @@ private:
     BundleWriter &m_writer;
     IngestStats &m_stats;
     const QHash<quint64, QString> &m_cookies;
+    Written m_written;
     std::map<qint64, LibSearch> m_open;
     QSet<QString> m_loaded;
 };
@@ -465,6 +473,9 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
 
     QHash<QString, QString> sonames;
     QSet<QString> hashedLibraries;
+    // Other files each GPU library search could have reached, looked up now: the file system is
+    // still the one the run saw.
+    LibraryAlternatives alternatives(options.artifacts);
     for (auto &img : images) {
         for (auto &other : images) {
             if (other.get() == img.get())
@@ -524,7 +535,32 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         QHash<quint64, QString> cookies;
         std::map<quint64, qint64> loadIds;
         std::map<quint64, LibLoad> loads;
-        SearchAssembler searches(img->bundleId, t0, writer, stats, cookies);
+        LibraryAlternatives::ProcessView view{img->env, img->exe, {}};
+        for (const RawFile::Record &r : img->ownRecords) {
+            RawLibSearch s;
+            if (r.header->type != RAW_LIB_SEARCH || !readFixed(r, &s) ||
+                !(s.origin & quint32(SearchOrigin::Default)) || r.payloadSize < sizeof s + s.name_len)
+                continue;
+            const QString dir = QDir::cleanPath(QFileInfo(localString(r.payload + sizeof s, s.name_len)).path());
+            if (!view.defaultDirs.contains(dir) && QFileInfo(dir).isDir())
+                view.defaultDirs << dir;
+        }
+        const qint64 processId = img->bundleId;
+        SearchAssembler searches(img->bundleId, t0, writer, stats, cookies,
+                                 [&, processId](const LibSearch &search, qint64 searchId) {
+                                     if (!alternatives.covers(search.name))
+                                         return;
+                                     Event e;
+                                     e.processId = processId;
+                                     e.tid = search.tid;
+                                     e.tsNs = search.tsNs;
+                                     e.kind = QString::fromLatin1(kLibAlternativesEventKind);
+                                     e.name = search.name;
+                                     e.payload = toJson(alternatives.describe(search, searchId, view));
+                                     e.runId = runId;
+                                     writer.addEvent(e);
+                                     ++stats.events;
+                                 });
         for (const RawFile::Record &r : img->ownRecords) {
             switch (r.header->type) {
             case RAW_LIB_SEARCH: {
@@ -619,7 +655,10 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
                  load.soname.startsWith(QLatin1String("libnvidia-ml.so")) ||
                  load.soname.startsWith(QLatin1String("libcudart.so")))) {
                 hashedLibraries.insert(load.path);
-                Artifact artifact = fileArtifact(QStringLiteral("gpu-library"), load.path);
+                const QString kind = QStringLiteral("gpu-library");
+                Artifact artifact = alternatives.hashedArtifact(kind, load.path).value_or(Artifact());
+                if (artifact.sha256.isEmpty())
+                    artifact = fileArtifact(kind, load.path);
                 artifact.runId = runId;
                 writer.addArtifact(artifact);
             }
