@@ -5,6 +5,8 @@
 #include "bundleruns.h"
 #include "elfimage.h"
 #include "elffacts.h"
+#include "bundle.h"
+#include "symbolcheck.h"
 #include "symbolmanifest.h"
 
 #include <QFile>
@@ -21,14 +23,21 @@ namespace initscope::cli {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: initscope symbols --describe [--json] LIB\n"
+    "usage: initscope symbols [--consumer PATH]... [--reference MANIFEST] [--bundle FILE] [--json] SHIM...\n"
+    "       initscope symbols --describe [--json] LIB\n"
     "       initscope symbols --save-manifest OUT.json [--note TEXT] LIB\n"
     "\n"
-    "Read the dynamic-linking facts of an ELF file: class, machine, SONAME, needed libraries,\n"
-    "search paths, exported and imported symbols with their versions, and the CUDA, runtime\n"
-    "and NVML names it holds as data (names it may ask for at run time).\n"
+    "Check whether the shims SHIM... (in the order they are loaded) satisfy their consumers:\n"
+    "imports no shim defines, hidden or wrongly typed definitions, missing symbol versions,\n"
+    "a SONAME that differs from the name it is loaded under, the wrong ELF class, ABI variants\n"
+    "(_v2, _ptsz, ...) a real driver has and the shim lacks, and names the consumers or a\n"
+    "recorded run ask for at run time. Exit status 0 when no check fails, 1 when one does.\n"
     "\n"
     "options:\n"
+    "  --consumer PATH      a program or library that uses the shims (repeatable)\n"
+    "  --reference MANIFEST compare with a real library's manifest (resources/manifests)\n"
+    "  --bundle FILE        also check the names the recorded runs asked for\n"
+    "  --json               print one JSON document (format \"initscope-symbols\")\n"
     "  --describe           print those facts (text, or one JSON document with --json)\n"
     "  --save-manifest OUT  save LIB's exported interface as a reference manifest, for comparing\n"
     "                       shims with a real driver on machines that have none\n"
@@ -118,13 +127,72 @@ QString describeText(const ElfImage &img)
     return out;
 }
 
+
+int runCheck(const QStringList &shimPaths, const QStringList &consumerPaths, const QString &referencePath,
+             const QString &bundlePath, bool json)
+{
+    SymbolCheckInput in;
+    auto readAll = [](const QStringList &paths, QList<ElfImage> &out) -> int {
+        for (const QString &path : paths) {
+            if (!QFileInfo::exists(path)) {
+                std::fprintf(stderr, "initscope: %s: no such file\n", qPrintable(path));
+                return ExitNoInput;
+            }
+            QString error;
+            std::optional<ElfImage> img = readElfImage(path, &error);
+            if (!img) {
+                std::fprintf(stderr, "initscope: %s\n", qPrintable(error));
+                return ExitBadInput;
+            }
+            out.append(*img);
+        }
+        return ExitOk;
+    };
+    if (int rc = readAll(shimPaths, in.shims); rc != ExitOk)
+        return rc;
+    if (int rc = readAll(consumerPaths, in.consumers); rc != ExitOk)
+        return rc;
+    if (!referencePath.isEmpty()) {
+        if (!QFileInfo::exists(referencePath)) {
+            std::fprintf(stderr, "initscope: %s: no such file\n", qPrintable(referencePath));
+            return ExitNoInput;
+        }
+        QString error;
+        in.reference = loadManifest(referencePath, &error);
+        if (!in.reference) {
+            std::fprintf(stderr, "initscope: %s\n", qPrintable(error));
+            return ExitBadInput;
+        }
+    }
+    if (!bundlePath.isEmpty()) {
+        if (!QFileInfo::exists(bundlePath)) {
+            std::fprintf(stderr, "initscope: %s: no such file\n", qPrintable(bundlePath));
+            return ExitNoInput;
+        }
+        BundleError error;
+        std::unique_ptr<BundleReader> reader = BundleReader::open(bundlePath, &error);
+        if (!reader) {
+            std::fprintf(stderr, "initscope: %s\n", qPrintable(error.message.simplified()));
+            return ExitBadInput;
+        }
+        in.requests = runtimeRequests(*reader);
+        in.bundlePath = bundlePath;
+    }
+    const SymbolCheckResult result = checkSymbols(in);
+    writeStdout(json ? QJsonDocument(symbolCheckToJson(result)).toJson(QJsonDocument::Indented)
+                     : formatSymbolCheckText(result).toUtf8());
+    if (std::fflush(stdout) != 0)
+        return ExitInternal;
+    return result.hasErrors() ? 1 : ExitOk;
+}
+
 } // namespace
 
 int cmdSymbols(const QStringList &args)
 {
     bool describe = false, json = false;
-    QString manifestOut, note;
-    QStringList files;
+    QString manifestOut, note, referencePath, bundlePath;
+    QStringList files, consumers;
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
         if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
@@ -134,18 +202,38 @@ int cmdSymbols(const QStringList &args)
             describe = true;
         } else if (a == QLatin1String("--json")) {
             json = true;
-        } else if (a == QLatin1String("--save-manifest") || a == QLatin1String("--note")) {
+        } else if (a == QLatin1String("--save-manifest") || a == QLatin1String("--note") ||
+                   a == QLatin1String("--consumer") || a == QLatin1String("--reference") ||
+                   a == QLatin1String("--bundle")) {
             if (i + 1 >= args.size())
                 return usage(QStringLiteral("%1 needs a value").arg(a));
-            (a == QLatin1String("--note") ? note : manifestOut) = args[++i];
+            const QString value = args[++i];
+            if (a == QLatin1String("--note"))
+                note = value;
+            else if (a == QLatin1String("--save-manifest"))
+                manifestOut = value;
+            else if (a == QLatin1String("--consumer"))
+                consumers.append(value);
+            else if (a == QLatin1String("--reference"))
+                referencePath = value;
+            else
+                bundlePath = value;
         } else if (a.startsWith(QLatin1Char('-')) && a.size() > 1) {
             return usage(QStringLiteral("unknown option %1").arg(a));
         } else {
             files.append(a);
         }
     }
-    if (describe == !manifestOut.isEmpty())
-        return usage(QStringLiteral("give one of --describe and --save-manifest"));
+    if (describe && !manifestOut.isEmpty())
+        return usage(QStringLiteral("--describe and --save-manifest exclude each other"));
+    if (!describe && manifestOut.isEmpty()) {
+        if (files.isEmpty())
+            return usage(QStringLiteral("give at least one shim library to check"));
+        return runCheck(files, consumers, referencePath, bundlePath, json);
+    }
+    if (!consumers.isEmpty() || !referencePath.isEmpty() || !bundlePath.isEmpty())
+        return usage(QStringLiteral("--consumer, --reference and --bundle go with a check, not with %1")
+                         .arg(describe ? QStringLiteral("--describe") : QStringLiteral("--save-manifest")));
     if (files.size() != 1)
         return usage(QStringLiteral("give exactly one library"));
     if (json && !describe)

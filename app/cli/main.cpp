@@ -21,6 +21,8 @@ constexpr Command kCommands[] = {
      initscope::cli::cmdReport},
     {"diagnose", "say why a recorded run failed to bring up its GPU and what would fix it",
      initscope::cli::cmdDiagnose},
+    {"symbols", "describe a library's exports, imports and API names; save reference manifests",
+     initscope::cli::cmdSymbols},
     {"demo", "record initscope-probe, print its report and open the GUI",
      initscope::cli::cmdDemo},
 };

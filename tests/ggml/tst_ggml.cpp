@@ -4,6 +4,8 @@
 #include "recordtestutil.h"
 
 #include "diagnosis.h"
+#include "elfimage.h"
+#include "symbolcheck.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -653,4 +655,37 @@ TEST_F(GgmlTest, RunnerLineSwallowedByItsParentIsInTheBundleUnderTheRunner)
     ASSERT_GE(table, 0) << summaries(runnerCalls);
     EXPECT_FALSE(succeeded(runnerCalls[table]));
     EXPECT_TRUE(callsOf(*reader, parent.id).isEmpty()) << "the parent never touches CUDA";
+}
+
+// --- the symbol checker against the real backend ---
+
+TEST_F(GgmlTest, SymbolCheckOfTheNoVmmDriverAgainstRealGgmlNamesEveryVmmImport)
+{
+    QString error;
+    const auto ggml = readElfImage(m_library, &error);
+    ASSERT_TRUE(ggml) << error.toStdString();
+    const auto noVmm = readElfImage(fakeGpuDir(QStringLiteral("no-vmm/libcuda.so.1")), &error);
+    ASSERT_TRUE(noVmm) << error.toStdString();
+    SymbolCheckInput in;
+    in.shims.append(*noVmm);
+    in.consumers.append(*ggml);
+    const SymbolCheckResult r = checkSymbols(in);
+    ASSERT_TRUE(r.hasErrors()) << formatSymbolCheckText(r).toStdString();
+    QStringList named;
+    for (const SymbolFinding &f : r.findings)
+        if (f.id == QLatin1String("missing-import") || f.id == QLatin1String("hidden-definition"))
+            named += f.symbols;
+    named.sort();
+    // The eight cuMem* calls of ggml's virtual memory pool (docs/fakegpu.md).
+    EXPECT_EQ(named, (QStringList{QStringLiteral("cuMemAddressFree"), QStringLiteral("cuMemAddressReserve"),
+                                  QStringLiteral("cuMemCreate"), QStringLiteral("cuMemGetAllocationGranularity"),
+                                  QStringLiteral("cuMemMap"), QStringLiteral("cuMemRelease"),
+                                  QStringLiteral("cuMemSetAccess"), QStringLiteral("cuMemUnmap")}))
+        << formatSymbolCheckText(r).toStdString();
+
+    // The default variant exports them: nothing ggml imports is missing.
+    const auto full = readElfImage(fakeGpuDir(QStringLiteral("default/libcuda.so.1")), &error);
+    ASSERT_TRUE(full) << error.toStdString();
+    in.shims = {*full};
+    EXPECT_FALSE(checkSymbols(in).hasErrors()) << formatSymbolCheckText(checkSymbols(in)).toStdString();
 }
