@@ -6,6 +6,7 @@
 
 #include <QFile>
 #include <QHash>
+#include <QJsonArray>
 #include <QSet>
 
 #include <gelf.h>
@@ -181,6 +182,105 @@ void scanApiStrings(const char *data, size_t size, QSet<QString> &out)
 }
 
 } // namespace
+
+QJsonObject elfImageToJson(const ElfImage &img)
+{
+    QJsonArray symbols;
+    for (const ElfSymbol &s : img.symbols) {
+        QJsonObject o{{QStringLiteral("name"), s.name},
+                      {QStringLiteral("defined"), s.defined},
+                      {QStringLiteral("type"), s.type},
+                      {QStringLiteral("binding"), s.binding},
+                      {QStringLiteral("visibility"), s.visibility}};
+        if (!s.version.isEmpty()) {
+            o.insert(QStringLiteral("version"), s.version);
+            o.insert(QStringLiteral("default"), s.defaultVersion);
+        }
+        if (s.size)
+            o.insert(QStringLiteral("size"), qint64(s.size));
+        symbols.append(o);
+    }
+    QJsonArray needs;
+    for (const ElfVersionNeed &n : img.versionNeeds)
+        needs.append(QJsonObject{{QStringLiteral("file"), n.file},
+                                 {QStringLiteral("versions"), QJsonArray::fromStringList(n.versions)}});
+    return QJsonObject{{QStringLiteral("format"), QStringLiteral("initscope-elf")},
+                       {QStringLiteral("version"), 1},
+                       {QStringLiteral("path"), img.path},
+                       {QStringLiteral("size"), img.fileSize},
+                       {QStringLiteral("littleEndian"), img.littleEndian},
+                       {QStringLiteral("machineNumber"), img.machine},
+                       {QStringLiteral("hasSymtab"), img.hasSymtab},
+                       {QStringLiteral("class"), img.elfClass},
+                       {QStringLiteral("machine"), img.machineName},
+                       {QStringLiteral("fileType"), img.fileType},
+                       {QStringLiteral("soname"), img.soname},
+                       {QStringLiteral("needed"), QJsonArray::fromStringList(img.needed)},
+                       {QStringLiteral("rpath"), QJsonArray::fromStringList(img.rpath)},
+                       {QStringLiteral("runpath"), QJsonArray::fromStringList(img.runpath)},
+                       {QStringLiteral("bindNow"), img.bindNow},
+                       {QStringLiteral("versionDefinitions"), QJsonArray::fromStringList(img.versionDefinitions)},
+                       {QStringLiteral("versionNeeds"), needs},
+                       {QStringLiteral("symbols"), symbols},
+                       {QStringLiteral("unexportedDefinitions"), QJsonArray::fromStringList(img.unexportedDefinitions)},
+                       {QStringLiteral("apiStrings"), QJsonArray::fromStringList(img.apiStrings)}};
+}
+
+
+std::optional<ElfImage> elfImageFromJson(const QJsonObject &json, QString *error)
+{
+    if (json.value(QLatin1String("format")).toString() != QLatin1String("initscope-elf") ||
+        json.value(QLatin1String("version")).toInt() != 1) {
+        if (error)
+            *error = QStringLiteral("not InitScope ELF facts of version 1");
+        return std::nullopt;
+    }
+    auto strings = [&](const char *key) {
+        QStringList out;
+        for (const QJsonValue &v : json.value(QLatin1String(key)).toArray())
+            out.append(v.toString());
+        return out;
+    };
+    ElfImage img;
+    img.path = json.value(QLatin1String("path")).toString();
+    img.fileSize = json.value(QLatin1String("size")).toInteger();
+    img.elfClass = json.value(QLatin1String("class")).toInt();
+    img.littleEndian = json.value(QLatin1String("littleEndian")).toBool(true);
+    img.machine = json.value(QLatin1String("machineNumber")).toInt();
+    img.machineName = json.value(QLatin1String("machine")).toString();
+    img.fileType = json.value(QLatin1String("fileType")).toString();
+    img.soname = json.value(QLatin1String("soname")).toString();
+    img.needed = strings("needed");
+    img.rpath = strings("rpath");
+    img.runpath = strings("runpath");
+    img.bindNow = json.value(QLatin1String("bindNow")).toBool();
+    img.hasSymtab = json.value(QLatin1String("hasSymtab")).toBool();
+    img.versionDefinitions = strings("versionDefinitions");
+    img.unexportedDefinitions = strings("unexportedDefinitions");
+    img.apiStrings = strings("apiStrings");
+    for (const QJsonValue &v : json.value(QLatin1String("versionNeeds")).toArray()) {
+        const QJsonObject o = v.toObject();
+        ElfVersionNeed n;
+        n.file = o.value(QLatin1String("file")).toString();
+        for (const QJsonValue &x : o.value(QLatin1String("versions")).toArray())
+            n.versions.append(x.toString());
+        img.versionNeeds.append(n);
+    }
+    for (const QJsonValue &v : json.value(QLatin1String("symbols")).toArray()) {
+        const QJsonObject o = v.toObject();
+        ElfSymbol s;
+        s.name = o.value(QLatin1String("name")).toString();
+        s.defined = o.value(QLatin1String("defined")).toBool();
+        s.type = o.value(QLatin1String("type")).toString();
+        s.binding = o.value(QLatin1String("binding")).toString();
+        s.visibility = o.value(QLatin1String("visibility")).toString();
+        s.version = o.value(QLatin1String("version")).toString();
+        s.defaultVersion = o.value(QLatin1String("default")).toBool(true);
+        s.size = quint64(o.value(QLatin1String("size")).toInteger());
+        img.symbols.append(s);
+    }
+    return img;
+}
 
 bool looksLikeGpuApiName(const char *text, size_t length)
 {

@@ -4,6 +4,7 @@
 // against the file; a malformed file gives an error, never a crash (docs/symbols.md).
 #pragma once
 
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -69,6 +70,12 @@ struct ElfReadOptions {
 // what is wrong with it ("… is not an ELF file", "… is truncated: section 12 ends past …").
 std::optional<ElfImage> readElfImage(const QString &path, QString *error,
                                      const ElfReadOptions &options = {});
+
+// The facts as JSON ({"format": "initscope-elf", "version": 1, …}) and back: how a bundle keeps
+// them (an artifact of kind "elf-facts", docs/bundle-format.md) so that the symbol check works
+// where the files are not.
+QJsonObject elfImageToJson(const ElfImage &image);
+std::optional<ElfImage> elfImageFromJson(const QJsonObject &json, QString *error);
 
 // True for names that look like an entry point of the three APIs: cu[A-Z]…, cuda[A-Z]…,
 // nvml[A-Z]… (letters, digits and underscores only).

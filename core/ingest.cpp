@@ -1,4 +1,5 @@
 #include "ingest.h"
+#include "ingestelf.h"
 
 #include "bundle.h"
 #include "elffacts.h"
@@ -476,7 +477,10 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     // Other files each GPU library search could have reached, looked up now: the file system is
     // still the one the run saw.
     LibraryAlternatives alternatives(options.artifacts);
+    QStringList loadedPaths; // executables and mapped objects, for their ELF facts
     for (auto &img : images) {
+        if (!img->exe.isEmpty() && !loadedPaths.contains(img->exe))
+            loadedPaths.append(img->exe);
         for (auto &other : images) {
             if (other.get() == img.get())
                 break;
@@ -663,6 +667,8 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
                 writer.addArtifact(artifact);
             }
             writer.addLibLoad(load);
+            if (!loadedPaths.contains(load.path))
+                loadedPaths.append(load.path);
             ++stats.libraryLoads;
             ++stats.events;
         }
@@ -684,6 +690,9 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
                      QStringLiteral("replaced by exec"), QJsonObject{{QStringLiteral("pid"), img->pid}});
         }
     }
+
+    // The ELF facts of the shims and of what used GPU libraries, while the files are here.
+    addElfFacts(writer, runId, options.artifacts, loadedPaths);
 
     // Calls at the GPU boundary, from each process's call log.
     const QStringList callFiles = dir.entryList({QStringLiteral("*.calls")}, QDir::Files, QDir::Name);

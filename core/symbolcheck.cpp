@@ -454,6 +454,8 @@ SymbolCheckResult checkSymbols(const SymbolCheckInput &in)
                                                                                                : QStringLiteral("cu");
         const QStringList refFunctions = in.reference->functions(family);
         for (const ShimView &v : shims) {
+            if (!v.families.contains(family))
+                continue; // a shim of another API than the reference's
             int exported = 0;
             for (auto it = v.defined.constBegin(); it != v.defined.constEnd(); ++it)
                 exported += apiFamily(it.key()) == family ? 1 : 0;

@@ -5,6 +5,7 @@
 #include "bundleruns.h"
 #include "elfimage.h"
 #include "elffacts.h"
+#include "ingestelf.h"
 #include "bundle.h"
 #include "symbolcheck.h"
 #include "symbolmanifest.h"
@@ -14,6 +15,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <QSet>
 
 #include <algorithm>
 #include <cstdio>
@@ -24,6 +26,7 @@ namespace {
 
 constexpr char kHelp[] =
     "usage: initscope symbols [--consumer PATH]... [--reference MANIFEST] [--bundle FILE] [--json] SHIM...\n"
+    "       initscope symbols --bundle FILE [--reference MANIFEST] [--json]\n"
     "       initscope symbols --describe [--json] LIB\n"
     "       initscope symbols --save-manifest OUT.json [--note TEXT] LIB\n"
     "\n"
@@ -36,7 +39,9 @@ constexpr char kHelp[] =
     "options:\n"
     "  --consumer PATH      a program or library that uses the shims (repeatable)\n"
     "  --reference MANIFEST compare with a real library's manifest (resources/manifests)\n"
-    "  --bundle FILE        also check the names the recorded runs asked for\n"
+    "  --bundle FILE        also check the names the recorded runs asked for; without SHIM\n"
+    "                       (or --consumer), the shims (consumers) whose ELF facts the bundle\n"
+    "                       keeps from the recording are checked\n"
     "  --json               print one JSON document (format \"initscope-symbols\")\n"
     "  --describe           print those facts (text, or one JSON document with --json)\n"
     "  --save-manifest OUT  save LIB's exported interface as a reference manifest, for comparing\n"
@@ -48,44 +53,6 @@ int usage(const QString &message)
 {
     std::fprintf(stderr, "initscope symbols: %s\nRun 'initscope symbols --help' for usage.\n", qPrintable(message));
     return ExitUsage;
-}
-
-QJsonObject imageToJson(const ElfImage &img)
-{
-    QJsonArray symbols;
-    for (const ElfSymbol &s : img.symbols) {
-        QJsonObject o{{QStringLiteral("name"), s.name},
-                      {QStringLiteral("defined"), s.defined},
-                      {QStringLiteral("type"), s.type},
-                      {QStringLiteral("binding"), s.binding},
-                      {QStringLiteral("visibility"), s.visibility}};
-        if (!s.version.isEmpty()) {
-            o.insert(QStringLiteral("version"), s.version);
-            o.insert(QStringLiteral("default"), s.defaultVersion);
-        }
-        symbols.append(o);
-    }
-    QJsonArray needs;
-    for (const ElfVersionNeed &n : img.versionNeeds)
-        needs.append(QJsonObject{{QStringLiteral("file"), n.file},
-                                 {QStringLiteral("versions"), QJsonArray::fromStringList(n.versions)}});
-    return QJsonObject{{QStringLiteral("format"), QStringLiteral("initscope-elf")},
-                       {QStringLiteral("version"), 1},
-                       {QStringLiteral("path"), img.path},
-                       {QStringLiteral("size"), img.fileSize},
-                       {QStringLiteral("class"), img.elfClass},
-                       {QStringLiteral("machine"), img.machineName},
-                       {QStringLiteral("fileType"), img.fileType},
-                       {QStringLiteral("soname"), img.soname},
-                       {QStringLiteral("needed"), QJsonArray::fromStringList(img.needed)},
-                       {QStringLiteral("rpath"), QJsonArray::fromStringList(img.rpath)},
-                       {QStringLiteral("runpath"), QJsonArray::fromStringList(img.runpath)},
-                       {QStringLiteral("bindNow"), img.bindNow},
-                       {QStringLiteral("versionDefinitions"), QJsonArray::fromStringList(img.versionDefinitions)},
-                       {QStringLiteral("versionNeeds"), needs},
-                       {QStringLiteral("symbols"), symbols},
-                       {QStringLiteral("unexportedDefinitions"), QJsonArray::fromStringList(img.unexportedDefinitions)},
-                       {QStringLiteral("apiStrings"), QJsonArray::fromStringList(img.apiStrings)}};
 }
 
 QString describeText(const ElfImage &img)
@@ -177,6 +144,27 @@ int runCheck(const QStringList &shimPaths, const QStringList &consumerPaths, con
         }
         in.requests = runtimeRequests(*reader);
         in.bundlePath = bundlePath;
+        // The facts stored at recording stand in for files not named here (or not on this machine).
+        QList<ElfImage> storedShims, storedDrivers, storedConsumers;
+        QSet<QString> seen;
+        for (const Run &run : reader->runs())
+            for (const StoredElf &e : storedElfFacts(*reader, run.id)) {
+                if (seen.contains(e.role + e.image.path))
+                    continue;
+                seen.insert(e.role + e.image.path);
+                (e.role == QLatin1String("shim") ? storedShims
+                 : e.role == QLatin1String("driver") ? storedDrivers
+                                                      : storedConsumers).append(e.image);
+            }
+        if (in.shims.isEmpty())
+            in.shims = storedShims.isEmpty() ? storedDrivers : storedShims;
+        if (in.consumers.isEmpty())
+            in.consumers = storedConsumers;
+        if (in.shims.isEmpty()) {
+            std::fprintf(stderr, "initscope: %s holds no ELF facts of a shim or driver library; name the shims "
+                                 "to check\n", qPrintable(bundlePath));
+            return ExitBadInput;
+        }
     }
     const SymbolCheckResult result = checkSymbols(in);
     writeStdout(json ? QJsonDocument(symbolCheckToJson(result)).toJson(QJsonDocument::Indented)
@@ -227,8 +215,8 @@ int cmdSymbols(const QStringList &args)
     if (describe && !manifestOut.isEmpty())
         return usage(QStringLiteral("--describe and --save-manifest exclude each other"));
     if (!describe && manifestOut.isEmpty()) {
-        if (files.isEmpty())
-            return usage(QStringLiteral("give at least one shim library to check"));
+        if (files.isEmpty() && bundlePath.isEmpty())
+            return usage(QStringLiteral("give at least one shim library to check, or --bundle"));
         return runCheck(files, consumers, referencePath, bundlePath, json);
     }
     if (!consumers.isEmpty() || !referencePath.isEmpty() || !bundlePath.isEmpty())
@@ -250,7 +238,7 @@ int cmdSymbols(const QStringList &args)
         return ExitBadInput;
     }
     if (describe) {
-        writeStdout(json ? QJsonDocument(imageToJson(*img)).toJson(QJsonDocument::Indented) : describeText(*img).toUtf8());
+        writeStdout(json ? QJsonDocument(elfImageToJson(*img)).toJson(QJsonDocument::Indented) : describeText(*img).toUtf8());
         return std::fflush(stdout) == 0 ? ExitOk : ExitInternal;
     }
     SymbolManifest manifest = manifestFromImage(*img, fileArtifact(QStringLiteral("manifest"), lib).sha256);

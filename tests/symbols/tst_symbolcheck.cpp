@@ -5,7 +5,11 @@
 #include "elfimage.h"
 #include "symbolcheck.h"
 #include "symbolmanifest.h"
+#include "ingestelf.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -292,4 +296,48 @@ TEST(SymbolsCli, SavedManifestRoundTripsAndDescribesTheLibrary)
     EXPECT_EQ(describe.exitCode, 0);
     EXPECT_TRUE(describe.out.contains("  cuInit@@SHIMTEST_2.0  func global")) << describe.out.toStdString();
     EXPECT_TRUE(describe.out.contains("  cuInit@SHIMTEST_1.0  func global")) << describe.out.toStdString();
+}
+
+// The facts kept at recording let the check run where the shim no longer exists.
+TEST(SymbolsCli, BundleKeepsTheElfFactsOfShimsAndConsumersForACheckWithoutTheFiles)
+{
+    QTemporaryDir dir;
+    const QString shimDir = dir.filePath(QStringLiteral("shim"));
+    ASSERT_TRUE(QDir().mkpath(shimDir));
+    const QString shim = shimDir + QStringLiteral("/libcuda.so.1");
+    ASSERT_TRUE(QFile::copy(QStringLiteral(FAKEGPU_DIR "/no-vmm/libcuda.so.1"), shim));
+    const QString bundle = dir.filePath(QStringLiteral("run.initscope"));
+    const CliRun rec = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle,
+                                     QStringLiteral("--shim"), shim, QStringLiteral("--"),
+                                     binary(QStringLiteral("initscope-probe")), QStringLiteral("--cudart"), kCudart});
+    ASSERT_TRUE(QFileInfo::exists(bundle)) << rec.err.toStdString();
+    {
+        auto reader = openBundle(bundle);
+        ASSERT_TRUE(reader);
+        const QList<StoredElf> stored = storedElfFacts(*reader, reader->runs().first().id);
+        QStringList roles;
+        for (const StoredElf &e : stored)
+            roles.append(e.role + QLatin1Char(' ') + QFileInfo(e.image.path).fileName());
+        EXPECT_TRUE(roles.contains(QStringLiteral("shim libcuda.so.1"))) << roles.join(QLatin1Char(',')).toStdString();
+        EXPECT_TRUE(roles.contains(QStringLiteral("consumer libcudart.so.13"))) << roles.join(QLatin1Char(',')).toStdString();
+        EXPECT_TRUE(roles.contains(QStringLiteral("consumer initscope-probe"))) << roles.join(QLatin1Char(',')).toStdString();
+        EXPECT_FALSE(roles.contains(QStringLiteral("consumer libc.so.6"))) << "libc uses no GPU library";
+        ASSERT_FALSE(stored.isEmpty());
+        EXPECT_EQ(stored.first().role, QStringLiteral("shim"));
+        EXPECT_FALSE(stored.first().image.findDefined(QStringLiteral("cuMemCreate"))) << "the no-vmm variant";
+    }
+    ASSERT_TRUE(QFile::remove(shim));
+    const CliRun check = runInitscope({QStringLiteral("symbols"), QStringLiteral("--json"), QStringLiteral("--bundle"), bundle,
+                                       QStringLiteral("--reference"), kDriverManifest});
+    EXPECT_EQ(check.exitCode, 0) << check.err.toStdString();
+    const QJsonObject doc = QJsonDocument::fromJson(check.out).object();
+    QStringList ids;
+    for (const QJsonValue &f : doc.value(QLatin1String("findings")).toArray())
+        ids.append(f.toObject().value(QLatin1String("id")).toString());
+    EXPECT_TRUE(ids.contains(QStringLiteral("reference-coverage"))) << ids.join(QLatin1Char(',')).toStdString();
+    EXPECT_TRUE(ids.contains(QStringLiteral("runtime-name-missing"))) << ids.join(QLatin1Char(',')).toStdString();
+    bool runRow = false;
+    for (const QJsonValue &r : doc.value(QLatin1String("symbols")).toArray())
+        runRow = runRow || r.toObject().value(QLatin1String("consumer")).toString() == QLatin1String("run");
+    EXPECT_TRUE(runRow) << "the runtime's lookups during the run are rows too";
 }
