@@ -3,6 +3,7 @@
 
 #include "apicatalog.h"
 #include "bundle.h"
+#include "ingestelf.h"
 
 #include <QFileInfo>
 #include <QHash>
@@ -489,10 +490,12 @@ SymbolCheckResult checkSymbols(const SymbolCheckInput &in)
     return r;
 }
 
-QList<RuntimeRequest> runtimeRequests(const BundleReader &reader)
+QList<RuntimeRequest> runtimeRequests(const BundleReader &reader, qint64 runId)
 {
     QList<RuntimeRequest> out;
     for (const Run &run : reader.runs()) {
+        if (runId >= 0 && run.id != runId)
+            continue;
         QHash<qint64, QString> processNames;
         for (const Process &p : reader.processes(run.id))
             processNames.insert(p.id, QStringLiteral("pid %1 (%2)").arg(p.pid).arg(fileName(p.exe)));
@@ -514,6 +517,32 @@ QList<RuntimeRequest> runtimeRequests(const BundleReader &reader)
         }
     }
     return out;
+}
+
+SymbolCheckResult checkRecordedRun(const BundleReader &reader, qint64 runId)
+{
+    SymbolCheckInput in;
+    QList<ElfImage> drivers;
+    for (const StoredElf &e : storedElfFacts(reader, runId)) {
+        if (e.role == QLatin1String("shim"))
+            in.shims.append(e.image);
+        else if (e.role == QLatin1String("driver"))
+            drivers.append(e.image);
+        else
+            in.consumers.append(e.image);
+    }
+    if (in.shims.isEmpty())
+        in.shims = drivers;
+    if (in.shims.isEmpty())
+        return {};
+    in.requests = runtimeRequests(reader, runId);
+    in.bundlePath = reader.path();
+    bool driverApi = false;
+    for (const ElfImage &s : in.shims)
+        for (const ElfSymbol &sym : s.symbols)
+            driverApi = driverApi || (sym.defined && apiFamily(sym.name) == QLatin1String("cu"));
+    in.reference = builtinManifestFor(driverApi ? QStringLiteral("cu") : QStringLiteral("nvml"));
+    return checkSymbols(in);
 }
 
 QString formatSymbolCheckText(const SymbolCheckResult &r)

@@ -71,8 +71,14 @@ struct SymbolCheckResult {
 
 SymbolCheckResult checkSymbols(const SymbolCheckInput &input);
 
-// The names the runs of a bundle asked for through cuGetProcAddress (and dlsym) at run time.
-QList<RuntimeRequest> runtimeRequests(const BundleReader &reader);
+// The names the runs of a bundle (or the one run runId) asked for through cuGetProcAddress at
+// run time.
+QList<RuntimeRequest> runtimeRequests(const BundleReader &reader, qint64 runId = -1);
+
+// The check of one recorded run from what its bundle keeps: the stored ELF facts of its shims
+// (its real driver libraries when it had none) and consumers, its lookups, and the built-in
+// manifest of the real driver for the shims' API. Empty input (no facts) gives no findings.
+SymbolCheckResult checkRecordedRun(const BundleReader &reader, qint64 runId);
 
 QString formatSymbolCheckText(const SymbolCheckResult &result);
 QJsonObject symbolCheckToJson(const SymbolCheckResult &result); // {"format": "initscope-symbols", …}

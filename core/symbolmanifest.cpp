@@ -9,6 +9,13 @@
 
 #include <algorithm>
 
+// The resource lives in a static library: nothing would pull its initializer into a program
+// without this reference. Q_INIT_RESOURCE must be used outside any namespace.
+static void initManifestResource()
+{
+    Q_INIT_RESOURCE(manifests);
+}
+
 namespace initscope {
 
 namespace {
@@ -154,6 +161,26 @@ std::optional<SymbolManifest> loadManifest(const QString &path, QString *error)
     if (!m && error)
         *error = QStringLiteral("%1: %2").arg(path, why);
     return m;
+}
+
+QList<SymbolManifest> builtinManifests()
+{
+    static const bool initialised = (initManifestResource(), true);
+    Q_UNUSED(initialised);
+    QList<SymbolManifest> out;
+    for (const char *name : {":/manifests/libcuda-580.159.04.json", ":/manifests/libnvidia-ml-580.159.04.json"})
+        if (auto m = loadManifest(QString::fromLatin1(name), nullptr))
+            out.append(*m);
+    return out;
+}
+
+std::optional<SymbolManifest> builtinManifestFor(const QString &family)
+{
+    const QString soname = family == QLatin1String("nvml") ? QStringLiteral("libnvidia-ml.so.1") : QStringLiteral("libcuda.so.1");
+    for (const SymbolManifest &m : builtinManifests())
+        if (m.soname == soname)
+            return m;
+    return std::nullopt;
 }
 
 } // namespace initscope

@@ -48,4 +48,9 @@ QJsonObject manifestToJson(const SymbolManifest &manifest);
 std::optional<SymbolManifest> manifestFromJson(const QJsonObject &json, QString *error);
 std::optional<SymbolManifest> loadManifest(const QString &path, QString *error);
 
+// The manifests built into InitScope (resources/manifests): real driver libraries.
+QList<SymbolManifest> builtinManifests();
+// The built-in manifest for shims of API family "cu" (libcuda) or "nvml", if any.
+std::optional<SymbolManifest> builtinManifestFor(const QString &family);
+
 } // namespace initscope

@@ -38,7 +38,8 @@ constexpr char kHelp[] =
     "\n"
     "options:\n"
     "  --consumer PATH      a program or library that uses the shims (repeatable)\n"
-    "  --reference MANIFEST compare with a real library's manifest (resources/manifests)\n"
+    "  --reference MANIFEST compare with a real library's manifest; \"builtin\" picks the\n"
+    "                       built-in one of driver 580 for the shims' API (libcuda or NVML)\n"
     "  --bundle FILE        also check the names the recorded runs asked for; without SHIM\n"
     "                       (or --consumer), the shims (consumers) whose ELF facts the bundle\n"
     "                       keeps from the recording are checked\n"
@@ -119,7 +120,9 @@ int runCheck(const QStringList &shimPaths, const QStringList &consumerPaths, con
         return rc;
     if (int rc = readAll(consumerPaths, in.consumers); rc != ExitOk)
         return rc;
-    if (!referencePath.isEmpty()) {
+    if (referencePath == QLatin1String("builtin")) {
+        // Resolved below, once the shims (from the command line or the bundle) are known.
+    } else if (!referencePath.isEmpty()) {
         if (!QFileInfo::exists(referencePath)) {
             std::fprintf(stderr, "initscope: %s: no such file\n", qPrintable(referencePath));
             return ExitNoInput;
@@ -165,6 +168,14 @@ int runCheck(const QStringList &shimPaths, const QStringList &consumerPaths, con
                                  "to check\n", qPrintable(bundlePath));
             return ExitBadInput;
         }
+    }
+    if (referencePath == QLatin1String("builtin")) {
+        bool driverApi = false;
+        for (const ElfImage &shim : in.shims)
+            for (const ElfSymbol &sym : shim.symbols)
+                driverApi = driverApi || (sym.defined && sym.name.startsWith(QLatin1String("cu")) &&
+                                          !sym.name.startsWith(QLatin1String("cuda")));
+        in.reference = builtinManifestFor(driverApi ? QStringLiteral("cu") : QStringLiteral("nvml"));
     }
     const SymbolCheckResult result = checkSymbols(in);
     writeStdout(json ? QJsonDocument(symbolCheckToJson(result)).toJson(QJsonDocument::Indented)

@@ -341,3 +341,15 @@ TEST(SymbolsCli, BundleKeepsTheElfFactsOfShimsAndConsumersForACheckWithoutTheFil
         runRow = runRow || r.toObject().value(QLatin1String("consumer")).toString() == QLatin1String("run");
     EXPECT_TRUE(runRow) << "the runtime's lookups during the run are rows too";
 }
+
+TEST(SymbolsCli, BuiltinReferenceIsTheDriverManifestForALibcudaShimAndTheNvmlOneForNvml)
+{
+    const CliRun cuda = runInitscope({QStringLiteral("symbols"), QStringLiteral("--reference"), QStringLiteral("builtin"),
+                                      QStringLiteral(FAKEGPU_DIR "/default/libcuda.so.1")});
+    EXPECT_EQ(cuda.exitCode, 0) << cuda.err.toStdString();
+    EXPECT_TRUE(cuda.out.contains("exports 682 cu* functions")) << cuda.out.toStdString();
+    const CliRun nvml = runInitscope({QStringLiteral("symbols"), QStringLiteral("--reference"), QStringLiteral("builtin"),
+                                      QStringLiteral(FAKEGPU_DIR "/default/libnvidia-ml.so.1")});
+    EXPECT_EQ(nvml.exitCode, 0) << nvml.err.toStdString();
+    EXPECT_TRUE(nvml.out.contains("exports 404 nvml* functions")) << nvml.out.toStdString();
+}
