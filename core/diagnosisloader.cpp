@@ -3,6 +3,9 @@
 // missing, a symbol the consumer needed that the library does not provide.
 #include "diagnosisinternal.h"
 
+#include "ingestelf.h"
+#include "symbolcheck.h"
+
 #include "apicatalog.h"
 #include "libalternatives.h"
 #include "report.h"
@@ -372,6 +375,31 @@ void ruleMissingLibraries(const Context &ctx, QList<Finding> &out)
     }
 }
 
+// Imports of consumer (a path, as the loader printed it) that the run's shims (or its driver
+// libraries) do not export, from the ELF facts ingest kept (docs/symbols.md); empty without them.
+QStringList missingImportsFromFacts(const Context &ctx, const QString &consumer)
+{
+    SymbolCheckInput in;
+    QList<ElfImage> drivers;
+    for (const StoredElf &e : storedElfFacts(ctx.reader, ctx.run.id)) {
+        if (e.role == QLatin1String("shim"))
+            in.shims.append(e.image);
+        else if (e.role == QLatin1String("driver"))
+            drivers.append(e.image);
+        else if (e.image.path == consumer || QFileInfo(e.image.path).canonicalFilePath() == consumer)
+            in.consumers.append(e.image);
+    }
+    if (in.shims.isEmpty())
+        in.shims = drivers;
+    if (in.shims.isEmpty() || in.consumers.isEmpty())
+        return {};
+    QStringList out;
+    for (const SymbolFinding &f : checkSymbols(in).findings)
+        if (f.id == QLatin1String("missing-import") || f.id == QLatin1String("hidden-definition"))
+            out += f.symbols;
+    return out;
+}
+
 // A lookup that failed for a name the program then complained about: a symbol it needed.
 void ruleMissingSymbols(const Context &ctx, QList<Finding> &out)
 {
@@ -413,14 +441,27 @@ void ruleMissingSymbols(const Context &ctx, QList<Finding> &out)
                     symbols.append(sym);
         if (symbols.isEmpty())
             continue;
+        // The loader names only the first symbol it could not bind; the ELF facts kept with the
+        // run name every import of that consumer the shims lack.
+        const QStringList fromFacts = consumer.isEmpty() ? QStringList() : missingImportsFromFacts(ctx, consumer);
+        const qsizetype named = symbols.size();
+        for (const QString &sym : fromFacts)
+            if (!symbols.contains(sym))
+                symbols.append(sym);
         const qint64 ts = lookups.isEmpty() ? l.tsNs : lookups.first()->endNs();
         Finding f = newFinding(ctx, QStringLiteral("undefined-symbol"), ts, lookups.isEmpty() ? 0.8 : 0.9);
         const QString lib = symbols.first().startsWith(QLatin1String("nvml")) ? ctx.nvmlLib : ctx.driverLib;
         const QString libWords = whoAnswers(ctx, lib, QStringLiteral("the GPU library"));
-        f.title = QStringLiteral("undefined symbol %1").arg(symbols.join(QStringLiteral(", ")));
+        f.title = symbols.size() > 3 ? QStringLiteral("undefined symbol %1 and %2 more").arg(symbols.first()).arg(symbols.size() - 1)
+                                     : QStringLiteral("undefined symbol %1").arg(symbols.join(QStringLiteral(", ")));
         f.step = QStringLiteral("%1 does not provide %2%3")
                      .arg(libWords, symbols.join(QStringLiteral(", ")),
                           consumer.isEmpty() ? QString() : QStringLiteral(", which %1 needs to load").arg(consumer));
+        if (symbols.size() > named)
+            f.step += QStringLiteral(" (the loader reports the first it misses; the ELF facts kept with the run show "
+                                     "%1 imports of %2 that no shim exports)")
+                          .arg(fromFacts.size())
+                          .arg(QFileInfo(consumer).fileName());
         for (const Call *c : lookups)
             f.evidence.append(eventEvidence(*c));
         attachLine(ctx, f, &l);

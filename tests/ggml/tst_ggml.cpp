@@ -689,3 +689,20 @@ TEST_F(GgmlTest, SymbolCheckOfTheNoVmmDriverAgainstRealGgmlNamesEveryVmmImport)
     in.shims = {*full};
     EXPECT_FALSE(checkSymbols(in).hasErrors()) << formatSymbolCheckText(checkSymbols(in)).toStdString();
 }
+
+// The loader names the first missing import only; the ELF facts kept with the run name all.
+TEST_F(GgmlTest, DiagnosisOfTheNoVmmRunNamesEveryMissingImportNotOnlyTheLoadersFirst)
+{
+    record(host(), Scenario{"no-vmm", "no-vmm"});
+    auto reader = openBundle(bundlePath());
+    ASSERT_TRUE(reader);
+    const Diagnosis d = diagnose(*reader, reader->runs().first().id);
+    ASSERT_FALSE(d.findings.isEmpty());
+    const Finding &top = d.findings.first();
+    EXPECT_EQ(top.id, QStringLiteral("undefined-symbol"));
+    EXPECT_EQ(top.title, QStringLiteral("undefined symbol cuMemCreate and 7 more"));
+    for (const char *name : {"cuMemAddressFree", "cuMemAddressReserve", "cuMemCreate", "cuMemGetAllocationGranularity",
+                             "cuMemMap", "cuMemRelease", "cuMemSetAccess", "cuMemUnmap"})
+        EXPECT_TRUE(top.fix.contains(QLatin1String(name))) << name << ": " << top.fix.toStdString();
+    EXPECT_TRUE(top.errorLine.endsWith(QLatin1String("undefined symbol: cuMemCreate"))) << top.errorLine.toStdString();
+}
