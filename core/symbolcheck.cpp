@@ -499,10 +499,23 @@ QList<RuntimeRequest> runtimeRequests(const BundleReader &reader, qint64 runId)
         QHash<qint64, QString> processNames;
         for (const Process &p : reader.processes(run.id))
             processNames.insert(p.id, QStringLiteral("pid %1 (%2)").arg(p.pid).arg(fileName(p.exe)));
+        QSet<QString> viaDlsym;
         for (const Event &e : reader.events(run.id)) {
-            if (!e.name.startsWith(QLatin1String("cuGetProcAddress")))
+            if (!e.kind.endsWith(QLatin1String(".call")))
                 continue;
             const QJsonObject p = QJsonDocument::fromJson(e.payload).object();
+            // A function the program got with dlsym (the recorder bound it there) and called.
+            if (p.value(QLatin1String("reach")).toString() == QLatin1String("dlsym") && !viaDlsym.contains(e.name)) {
+                viaDlsym.insert(e.name);
+                RuntimeRequest q;
+                q.symbol = e.name;
+                q.via = QStringLiteral("dlsym");
+                q.provided = true;
+                q.process = processNames.value(e.processId);
+                out.append(q);
+            }
+            if (!e.name.startsWith(QLatin1String("cuGetProcAddress")))
+                continue;
             const QJsonObject resolved = p.value(QLatin1String("resolved")).toObject();
             const QString symbol = resolved.value(QLatin1String("symbol")).toString();
             if (symbol.isEmpty())

@@ -71,8 +71,9 @@ struct SymbolCheckResult {
 
 SymbolCheckResult checkSymbols(const SymbolCheckInput &input);
 
-// The names the runs of a bundle (or the one run runId) asked for through cuGetProcAddress at
-// run time.
+// The names the runs of a bundle (or the one run runId) asked for at run time: every
+// cuGetProcAddress lookup (provided or not), and each function bound through dlsym and called
+// (a failed dlsym leaves no trace for the recorder).
 QList<RuntimeRequest> runtimeRequests(const BundleReader &reader, qint64 runId = -1);
 
 // The check of one recorded run from what its bundle keeps: the stored ELF facts of its shims
