@@ -176,6 +176,7 @@ Diagnosis diagnose(const BundleReader &reader, qint64 runId)
         }
         d.findings.append(diagnoseProcess(ctx));
     }
+    ruleOllama(reader, d.run, d.findings);
     std::stable_sort(d.findings.begin(), d.findings.end(), [](const Finding &a, const Finding &b) {
         if (severityRank(a.severity) != severityRank(b.severity))
             return severityRank(a.severity) < severityRank(b.severity);

@@ -115,4 +115,9 @@ VisibleDevices visibleDevices(const Context &ctx, const DeviceView &view);
 Finding hiddenDevicesFinding(const Context &ctx, const Call &c, const VisibleDevices &visible,
                              const DeviceView &view);
 
+// Ollama (diagnosisollama.cpp): for each Ollama server of the run (recorded, or a log imported
+// as a bundle), the cause of its GPU failure and its conclusion (CPU fallback), related to the
+// runners' findings. Runs after every process has been diagnosed; appends to findings.
+void ruleOllama(const BundleReader &reader, const Run &run, QList<Finding> &findings);
+
 } // namespace initscope::diag

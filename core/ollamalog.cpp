@@ -40,9 +40,16 @@ const QRegularExpression &legacyRecord()
     return re;
 }
 
+// A record whose time= was cut off by whoever posted it: "level=INFO source=routes.go:2054 msg=…".
+const QRegularExpression &timelessLogfmtRecord()
+{
+    static const QRegularExpression re(QStringLiteral(R"(^level=[A-Z]+ source=\S+\.go:\d+ )"));
+    return re;
+}
+
 bool isLogfmtRecord(const QString &text)
 {
-    return logfmtStart().match(text).capturedStart() == 0;
+    return logfmtStart().match(text).capturedStart() == 0 || timelessLogfmtRecord().match(text).hasMatch();
 }
 
 // True when a double quote opened on this line is still open at its end, i.e. the line was
@@ -101,6 +108,7 @@ QString readBare(const QString &text, qsizetype &i)
 
 struct Piece {
     int line = 0;
+    int endLine = 0;
     OllamaLine source;
     QString text;
 };
@@ -120,9 +128,43 @@ const QStringList &runnerErrorMarkers()
 
 bool isInProcessDiscoveryFailure(const QString &msg)
 {
-    return msg.startsWith(QLatin1String("Unable to load cudart"))
+    // "Unable to load cudart library …", "Unable to load cudart CUDA management library …",
+    // "Unable to load CUDA management library …: nvml vram init failure: 999"
+    return (msg.startsWith(QLatin1String("Unable to load ")) && msg.contains(QLatin1String("librar")))
         || msg.contains(QLatin1String("cuda driver library init failure"))
         || msg.startsWith(QLatin1String("unknown error initializing cuda driver library"));
+}
+
+// What Ollama's in-process C probe prints when a driver or NVML call fails.
+const QRegularExpression &probeErrorRe()
+{
+    static const QRegularExpression re(QStringLiteral(
+        R"(\b(?:(?:cu|cuda|nvml)[A-Z]\w* err: -?\d+|failed to get device context -?\d+))"));
+    return re;
+}
+
+bool statesNoGpu(const QString &text)
+{
+    return text.contains(QLatin1String("no compatible GPUs were discovered"))
+        || text == QLatin1String("no GPU detected");
+}
+
+// NAME=value pairs of a "subprocess" record: every field (current builds), or the bracketed
+// list of environment="[A=1 B=2]" (early 2025).
+QStringList subprocessEnv(const QMap<QString, QString> &fields)
+{
+    QStringList env;
+    const QString list = fields.value(QStringLiteral("environment"));
+    if (list.startsWith(u'[') && list.endsWith(u']')) {
+        for (const QString &kv : list.mid(1, list.size() - 2).split(u' ', Qt::SkipEmptyParts))
+            if (kv.contains(u'='))
+                env << kv;
+        return env;
+    }
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+        if (!it.key().isEmpty())
+            env << it.key() + u'=' + it.value();
+    return env;
 }
 
 bool endsDiscovery(const QString &msg)
@@ -281,7 +323,7 @@ OllamaLog parseOllamaLog(const QByteArray &text)
         QString raw = physical.at(n);
         if (raw.endsWith(u'\r'))
             raw.chop(1);
-        Piece piece{int(n + 1), stripOllamaPrefix(raw), {}};
+        Piece piece{int(n + 1), int(n + 1), stripOllamaPrefix(raw), {}};
         QString joined = piece.source.text;
         const bool record = isLogfmtRecord(joined) || legacyRecord().match(joined).hasMatch();
         for (int extra = 0; record && hasOpenQuote(joined) && extra < 4 && n + 1 < physical.size(); ++extra) {
@@ -290,6 +332,7 @@ OllamaLog parseOllamaLog(const QByteArray &text)
                 next.chop(1);
             joined += stripOllamaPrefix(next).text;
         }
+        piece.endLine = int(n + 1);
         if (log.prefix == OllamaPrefix::None)
             log.prefix = piece.source.prefix;
         if (piece.source.prefix == OllamaPrefix::Journald && log.serverPid == 0
@@ -310,9 +353,11 @@ OllamaLog parseOllamaLog(const QByteArray &text)
     int logfmtCount = 0;
     int legacyCount = 0;
     bool discovering = true;
+    bool lastRunnerHasSubprocess = false;
     for (const Piece &piece : std::as_const(pieces)) {
         OllamaRecord rec;
         rec.line = piece.line;
+        rec.endLine = piece.endLine;
         rec.prefix = piece.source.prefix;
         rec.pid = piece.source.pid;
         if (isLogfmtRecord(piece.text)) {
@@ -344,7 +389,9 @@ OllamaLog parseOllamaLog(const QByteArray &text)
             }
             if (const auto d = deviceRe.match(piece.text); d.hasMatch())
                 log.ggmlDevices << d.captured(1);
-            if (line.contains(QLatin1String("no compatible GPUs were discovered")))
+            if (probeErrorRe().match(line).hasMatch())
+                log.probeErrors << line;
+            if (statesNoGpu(line))
                 log.noCompatibleGpus = true;
             continue;
         }
@@ -379,10 +426,22 @@ OllamaLog parseOllamaLog(const QByteArray &text)
         if (msg.contains(QLatin1String("failure during")) && msg.contains(QLatin1String("GPU discovery"))) {
             log.discoveryFailures << OllamaDiscoveryFailure{rec.line, rec.fields.value(QStringLiteral("error")),
                                                             rec.fields.value(QStringLiteral("OLLAMA_LIBRARY_PATH"))};
+        } else if (msg == QLatin1String("native GPU discovery failed")) {
+            // The gpu-discover subprocess failed; its stderr (ggml's own lines) is in the record.
+            log.discoveryFailures << OllamaDiscoveryFailure{rec.line, rec.fields.value(QStringLiteral("error")), {}};
+            const QStringList stderrLines = rec.fields.value(QStringLiteral("stderr")).split(u'\n', Qt::SkipEmptyParts);
+            for (const QString &l : stderrLines) {
+                for (const QString &marker : runnerErrorMarkers()) {
+                    if (l.contains(marker)) {
+                        log.runnerErrors << l.trimmed();
+                        break;
+                    }
+                }
+            }
         } else if (isInProcessDiscoveryFailure(msg)) {
             log.discoveryFailures << OllamaDiscoveryFailure{rec.line, msg, {}};
         }
-        if (msg.contains(QLatin1String("no compatible GPUs were discovered")))
+        if (statesNoGpu(msg))
             log.noCompatibleGpus = true;
         if (msg == QLatin1String("bootstrap discovery took") || msg == QLatin1String("GPU bootstrap discovery took"))
             log.bootstrapDurations << rec.fields.value(QStringLiteral("duration"));
@@ -397,9 +456,19 @@ OllamaLog parseOllamaLog(const QByteArray &text)
             const bool discoveryRunner = discovering && msg == QLatin1String("starting runner");
             runner.role = ollamaRunnerRole(runner.cmd, discoveryRunner, false);
             log.runners << runner;
-        } else if (msg == QLatin1String("subprocess") && !log.runners.isEmpty()
-                   && log.runners.last().libraryPath.isEmpty()) {
+            lastRunnerHasSubprocess = false;
+        } else if (msg == QLatin1String("subprocess")) {
+            if (log.runners.isEmpty() || lastRunnerHasSubprocess) {
+                // An excerpt that starts after the "starting runner" record: the environment
+                // Ollama set is all there is of that runner.
+                OllamaRunner runner;
+                runner.line = rec.line;
+                runner.role = ollamaRunnerRole(QString(), discovering, false);
+                log.runners << runner;
+            }
+            lastRunnerHasSubprocess = true;
             OllamaRunner &runner = log.runners.last();
+            runner.env = subprocessEnv(rec.fields);
             runner.libraryPath = rec.fields.value(QStringLiteral("OLLAMA_LIBRARY_PATH"));
             const bool restricted = rec.fields.contains(QStringLiteral("GGML_CUDA_INIT"))
                 || rec.fields.contains(QStringLiteral("CUDA_VISIBLE_DEVICES"))

@@ -36,7 +36,8 @@ enum class OllamaRunnerRole {
 
 // One parsed server record. For Legacy lines the text before the first key=value is the msg.
 struct OllamaRecord {
-    int line = 0; // 1-based line of the input where the record starts
+    int line = 0;    // 1-based line of the input where the record starts
+    int endLine = 0; // the line where it ends (a record wrapped over several lines)
     OllamaPrefix prefix = OllamaPrefix::None;
     qint64 pid = 0; // from a journald prefix, 0 otherwise
     QString time;
@@ -57,11 +58,12 @@ struct OllamaGpu {
 };
 
 struct OllamaRunner {
-    int line = 0;
+    int line = 0; // the "starting runner" record, or the "subprocess" record of an excerpt that starts there
     int port = 0;
     OllamaRunnerRole role = OllamaRunnerRole::Model;
-    QString cmd;
+    QString cmd;         // empty when the excerpt starts after the "starting runner" record
     QString libraryPath; // OLLAMA_LIBRARY_PATH of the following "subprocess" record, if logged
+    QStringList env;     // NAME=value of the "subprocess" record (the variables Ollama set for it)
 };
 
 struct OllamaDiscoveryFailure {
@@ -80,12 +82,15 @@ struct OllamaLog {
     QList<OllamaGpu> gpus; // GPU entries of "inference compute" (the CPU entry is not a GPU)
     QString totalVram;     // total_vram= or "total vram"=
     bool libraryCpu = false;       // an "inference compute" entry with library=cpu
-    bool noCompatibleGpus = false; // "no compatible GPUs were discovered"
+    bool noCompatibleGpus = false; // "no compatible GPUs were discovered" (0.1.x: "no GPU detected")
     QList<OllamaRunner> runners;
     QList<OllamaDiscoveryFailure> discoveryFailures;
     QStringList bootstrapDurations; // duration= of "bootstrap discovery took" records
     QStringList ggmlDevices;        // "Device N: …" lines printed by ggml_cuda_init
     QStringList runnerErrors;       // runner or ggml stderr lines that report a GPU failure
+    // Output of Ollama's in-process GPU probe (2024–2025) that names a failed driver or NVML
+    // result: "cuInit err: 802", "cuda driver library failed to get device context 46".
+    QStringList probeErrors;
 
     // Ollama's conclusion: it runs on the CPU (library=cpu, total_vram "0 B", no compatible GPU,
     // or no GPU reported while discovery or a runner failed).

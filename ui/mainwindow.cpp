@@ -2,12 +2,14 @@
 
 #include "bundle.h"
 #include "bundlepage.h"
+#include "ollamaimport.h"
 #include "recentfiles.h"
 #include "welcomepage.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -33,6 +35,8 @@ namespace
 
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
 const QString kLastDirKey = QStringLiteral("mainWindow/lastDirectory");
+const QString kLastLogDirKey = QStringLiteral("mainWindow/lastLogDirectory");
+const QString kOpenBundleTitle = QStringLiteral("Cannot Open Bundle");
 
 QStringList localFiles(const QMimeData *mime)
 {
@@ -56,8 +60,9 @@ MainWindow::MainWindow(QWidget *parent)
     setWindowTitle(QStringLiteral("InitScope"));
     setAcceptDrops(true);
 
+    m_errorTitle = kOpenBundleTitle;
     m_reportError = [this](const QString &, const QString &message) {
-        QMessageBox::warning(this, QStringLiteral("Cannot Open Bundle"), message);
+        QMessageBox::warning(this, m_errorTitle, message);
     };
 
     m_tabs->setDocumentMode(true);
@@ -71,6 +76,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_stack->addWidget(m_tabs);
     setCentralWidget(m_stack);
     connect(m_welcome, &WelcomePage::openRequested, this, &MainWindow::showOpenDialog);
+    connect(m_welcome, &WelcomePage::importRequested, this, &MainWindow::showImportDialog);
     connect(m_welcome, &WelcomePage::openFileRequested, this, &MainWindow::openBundle);
     connect(m_recent, &RecentFiles::openRequested, this, &MainWindow::openBundle);
     connect(m_recent, &RecentFiles::changed, this,
@@ -100,6 +106,11 @@ void MainWindow::createMenus()
                                     QStringLiteral("&Open…"), this, &MainWindow::showOpenDialog);
     open->setShortcut(QKeySequence::Open);
     m_recent->attachMenu(file->addMenu(QStringLiteral("Open &Recent")));
+    QAction *import = file->addAction(QStringLiteral("&Import Log…"), this, &MainWindow::showImportDialog);
+    import->setShortcut(QKeySequence(QStringLiteral("Ctrl+I")));
+    import->setObjectName(QStringLiteral("importLogAction"));
+    import->setStatusTip(QStringLiteral("Turn an Ollama server log (journalctl, docker logs, a terminal) or llama.cpp "
+                                        "output into a bundle and diagnose it"));
     file->addSeparator();
     QAction *close = file->addAction(QStringLiteral("&Close"), this,
                                      [this] { closeTab(m_tabs->currentIndex()); });
@@ -204,6 +215,64 @@ void MainWindow::showOpenDialog()
         this, QStringLiteral("Open Bundle"), dir,
         QStringLiteral("InitScope bundles (*.initscope);;All files (*)"));
     openBundles(files);
+}
+
+QString MainWindow::importDirectory()
+{
+    return QDir(QDir::tempPath()).filePath(QStringLiteral("initscope-imports"));
+}
+
+QString MainWindow::importLog(const QString &logPath, const QString &bundlePath)
+{
+    const QString log = QFileInfo(logPath).absoluteFilePath();
+    QString target = bundlePath;
+    if (target.isEmpty()) {
+        // A new file for each import: a bundle already open in a tab is never replaced.
+        const QDir dir(importDirectory());
+        dir.mkpath(QStringLiteral("."));
+        const QString stem = QStringLiteral("%1-%2").arg(QFileInfo(log).fileName(),
+                                                         QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+        target = dir.filePath(stem + QStringLiteral(".initscope"));
+        for (int n = 2; QFileInfo::exists(target); ++n)
+            target = dir.filePath(QStringLiteral("%1-%2.initscope").arg(stem).arg(n));
+    }
+    OllamaImportError error;
+    if (!importOllamaLog(log, target, &error)) {
+        Q_EMIT openFailed(log, error.message);
+        if (m_reportError) {
+            m_errorTitle = QStringLiteral("Cannot Import Log");
+            m_reportError(log, error.message);
+            m_errorTitle = kOpenBundleTitle;
+        }
+        return QString();
+    }
+    QSettings settings;
+    settings.setValue(kLastLogDirKey, QFileInfo(log).absolutePath());
+    // Opening records the bundle's folder as the last one; the user's own folder stays the
+    // place File > Open starts in.
+    const QVariant lastDir = settings.value(kLastDirKey);
+    if (!openBundle(target))
+        return QString();
+    if (lastDir.isValid())
+        settings.setValue(kLastDirKey, lastDir);
+    else
+        settings.remove(kLastDirKey);
+    const QString absolute = QFileInfo(target).absoluteFilePath();
+    statusBar()->showMessage(QStringLiteral("Imported %1 as %2").arg(QDir::toNativeSeparators(log),
+                                                                     QDir::toNativeSeparators(absolute)),
+                             10000);
+    Q_EMIT logImported(log, absolute);
+    return absolute;
+}
+
+void MainWindow::showImportDialog()
+{
+    const QString dir = QSettings().value(kLastLogDirKey, QDir::homePath()).toString();
+    const QString file = QFileDialog::getOpenFileName(
+        this, QStringLiteral("Import Ollama or llama.cpp Log"), dir,
+        QStringLiteral("Logs (*.log *.txt);;All files (*)"));
+    if (!file.isEmpty())
+        importLog(file);
 }
 
 void MainWindow::currentTabChanged()

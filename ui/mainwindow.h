@@ -32,6 +32,12 @@ public:
     // after reporting the error when the file cannot be used; other tabs are untouched.
     bool openBundle(const QString &path);
     void openBundles(const QStringList &paths);
+    // File > Import Log: turns an Ollama server log (or llama.cpp output) a user sent into a
+    // bundle and opens it. With no bundlePath the bundle is a new file in importDirectory().
+    // Returns the bundle's path, or an empty string after reporting why the log was refused.
+    QString importLog(const QString &logPath, const QString &bundlePath = QString());
+    // Where imported logs become bundles: <temp>/initscope-imports (docs/ollama-logs.md).
+    static QString importDirectory();
     void closeTab(int index);
     void setErrorReporter(ErrorReporter reporter);
 
@@ -44,6 +50,7 @@ public:
 Q_SIGNALS:
     void bundleOpened(const QString &path);
     void openFailed(const QString &path, const QString &message);
+    void logImported(const QString &logPath, const QString &bundlePath);
 
 protected:
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -53,6 +60,7 @@ protected:
 private:
     void createMenus();
     void showOpenDialog();
+    void showImportDialog();
     void currentTabChanged();
     void showAbout();
 
@@ -62,6 +70,7 @@ private:
     QTabWidget *m_tabs;
     QLabel *m_status;
     ErrorReporter m_reportError;
+    QString m_errorTitle; // of the message box the default reporter puts up
 };
 
 } // namespace initscope::ui

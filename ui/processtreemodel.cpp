@@ -152,8 +152,12 @@ QVariant ProcessTreeModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case ProcessColumn:
-            return node.viaExec ? QStringLiteral("↳ exec ") + processLabel(p) : processLabel(p);
+        case ProcessColumn: {
+            QString label = processLabel(p);
+            if (const QString role = m_roles.value(p.id); !role.isEmpty())
+                label = QStringLiteral("%1 — %2").arg(p.pid > 0 ? label : processName(p), role);
+            return node.viaExec ? QStringLiteral("↳ exec ") + label : label;
+        }
         case ExitColumn:
             return formatExit(p);
         case DurationColumn:

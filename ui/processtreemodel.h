@@ -29,6 +29,10 @@ public:
 
     void setProcesses(const QList<Process> &processes);
     void clear();
+    // What each process was to the program, by Process::id ("server", "bootstrap runner", …):
+    // shown next to its name. Set for runs imported from a log, whose processes have no pid of
+    // their own to tell them apart. Call before setProcesses().
+    void setRoles(const QHash<qint64, QString> &roles) { m_roles = roles; }
 
     int processCount() const { return int(m_nodes.size()); }
     // nullptr for an invalid index.
@@ -58,6 +62,7 @@ private:
     std::vector<Node> m_nodes;
     QList<int> m_roots;
     QHash<qint64, int> m_byId;
+    QHash<qint64, QString> m_roles;
 };
 
 } // namespace initscope::ui

@@ -2,13 +2,17 @@
 
 #include "bundle.h"
 #include "diagnosispanel.h"
+#include "ollamaimport.h"
 #include "processpanel.h"
 #include "processtreemodel.h"
+#include "symbolcheck.h"
+#include "symbolspanel.h"
 #include "viewsetup.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTreeView>
 
 #include <algorithm>
@@ -19,7 +23,8 @@ namespace initscope::ui
 RunView::RunView(QWidget *parent)
     : QWidget(parent), m_model(new ProcessTreeModel(this)), m_view(new QTreeView(this)),
       m_panel(new ProcessPanel(this)), m_splitter(new QSplitter(Qt::Horizontal, this)),
-      m_diagnosis(new DiagnosisPanel(this)), m_vertical(new QSplitter(Qt::Vertical, this))
+      m_diagnosis(new DiagnosisPanel(this)), m_vertical(new QSplitter(Qt::Vertical, this)),
+      m_runTabs(new QTabWidget(this)), m_symbols(new SymbolsPanel(this))
 {
     setupTreeView(m_view);
     m_view->setModel(m_model);
@@ -39,8 +44,17 @@ RunView::RunView(QWidget *parent)
     // The diagnosis answers the question the user came with; the process views below hold
     // its evidence.
     connect(m_diagnosis, &DiagnosisPanel::evidenceActivated, this, &RunView::showEvidence);
+    // Below it: the processes, or the symbol check of the run's shims and consumers (computed
+    // the first time its tab is shown).
+    m_runTabs->setDocumentMode(true);
+    m_runTabs->addTab(m_splitter, QStringLiteral("Processes"));
+    m_runTabs->addTab(m_symbols, QStringLiteral("Symbols"));
+    connect(m_runTabs, &QTabWidget::currentChanged, this, [this](int index) {
+        if (m_runTabs->widget(index) == m_symbols)
+            showSymbols();
+    });
     m_vertical->addWidget(m_diagnosis);
-    m_vertical->addWidget(m_splitter);
+    m_vertical->addWidget(m_runTabs);
     m_vertical->setChildrenCollapsible(true);
     m_vertical->setCollapsible(1, false);
     m_vertical->setStretchFactor(0, 0);
@@ -56,7 +70,20 @@ void RunView::setRun(const BundleReader *reader, const Run &run)
 {
     m_reader = reader;
     m_run = run;
-    m_model->setProcesses(reader ? reader->processes(run.id) : QList<Process>());
+    m_symbolsShown = false;
+    if (m_runTabs->currentWidget() == m_symbols)
+        showSymbols();
+    const QList<Process> processes = reader ? reader->processes(run.id) : QList<Process>();
+    QHash<qint64, QString> roles;
+    if (reader && isImportedLogRun(run)) {
+        // The import names each process's role in its process.start event.
+        for (const Process &p : processes)
+            for (const Event &e : reader->events(run.id, p.id))
+                if (e.kind == QLatin1String("process.start"))
+                    roles.insert(p.id, importedProcessRole(e.payload));
+    }
+    m_model->setRoles(roles);
+    m_model->setProcesses(processes);
     m_view->expandAll();
     if (reader)
         m_diagnosis->setDiagnosis(diagnose(*reader, run.id));
@@ -82,6 +109,14 @@ void RunView::setRun(const BundleReader *reader, const Run &run)
     } else {
         m_panel->clear();
     }
+}
+
+void RunView::showSymbols()
+{
+    if (m_symbolsShown)
+        return;
+    m_symbolsShown = true;
+    m_symbols->setResult(m_reader ? checkRecordedRun(*m_reader, m_run.id) : SymbolCheckResult());
 }
 
 void RunView::selectProcess(qint64 processId)

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 class QSplitter;
+class QTabWidget;
 class QTreeView;
 
 namespace initscope
@@ -21,6 +22,7 @@ namespace initscope::ui
 class DiagnosisPanel;
 class ProcessPanel;
 class ProcessTreeModel;
+class SymbolsPanel;
 
 class RunView : public QWidget
 {
@@ -39,6 +41,10 @@ public:
     ProcessPanel *processPanel() const { return m_panel; }
     DiagnosisPanel *diagnosisPanel() const { return m_diagnosis; }
     QSplitter *verticalSplitter() const { return m_vertical; }
+    QTabWidget *runTabs() const { return m_runTabs; }
+    SymbolsPanel *symbolsPanel() const { return m_symbols; }
+    // Fills the Symbols tab for the current run, once per run (the tab does it when shown).
+    void showSymbols();
 
 public Q_SLOTS:
     // Selects the evidence's process, then its event or output line in the process panel.
@@ -59,6 +65,9 @@ private:
     QSplitter *m_splitter;
     DiagnosisPanel *m_diagnosis;
     QSplitter *m_vertical;
+    QTabWidget *m_runTabs;
+    SymbolsPanel *m_symbols;
+    bool m_symbolsShown = false;
 };
 
 } // namespace initscope::ui

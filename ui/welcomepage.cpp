@@ -24,7 +24,9 @@ WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent), m_recent(new QLabel
         QStringLiteral("Open a bundle (.initscope) to see which processes ran, how each one "
                        "ended, everything it printed and which libraries it looked for.<br>"
                        "Drop bundle files anywhere on this window, or pass them on the "
-                       "command line."),
+                       "command line.<br>"
+                       "Got only an Ollama server log? Import it: InitScope diagnoses it "
+                       "the same way."),
         this);
     text->setWordWrap(true);
     text->setFixedWidth(520);
@@ -32,6 +34,13 @@ WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent), m_recent(new QLabel
     auto *open = new QPushButton(QStringLiteral("Open Bundle…"), this);
     open->setDefault(true);
     connect(open, &QPushButton::clicked, this, &WelcomePage::openRequested);
+    auto *import = new QPushButton(QStringLiteral("Import Log…"), this);
+    connect(import, &QPushButton::clicked, this, &WelcomePage::importRequested);
+    auto *buttons = new QHBoxLayout;
+    buttons->setSpacing(8);
+    buttons->addWidget(open);
+    buttons->addWidget(import);
+    buttons->addStretch(1);
 
     m_recent->setTextFormat(Qt::RichText);
     m_recent->setOpenExternalLinks(false);
@@ -42,7 +51,7 @@ WelcomePage::WelcomePage(QWidget *parent) : QWidget(parent), m_recent(new QLabel
     column->setSpacing(14);
     column->addWidget(title);
     column->addWidget(text);
-    column->addWidget(open, 0, Qt::AlignLeft);
+    column->addLayout(buttons);
     column->addSpacing(10);
     column->addWidget(m_recent);
 

@@ -20,6 +20,7 @@ public:
 
 Q_SIGNALS:
     void openRequested();
+    void importRequested();
     void openFileRequested(const QString &path);
 
 private:

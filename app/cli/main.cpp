@@ -19,7 +19,7 @@ constexpr Command kCommands[] = {
      initscope::cli::cmdRecord},
     {"report", "print the process tree, exits, error lines and last events of a bundle",
      initscope::cli::cmdReport},
-    {"diagnose", "say why a recorded run failed to bring up its GPU and what would fix it",
+    {"diagnose", "say why a recorded run (or an Ollama log) failed to bring up its GPU and what would fix it",
      initscope::cli::cmdDiagnose},
     {"symbols", "describe a library's exports, imports and API names; save reference manifests",
      initscope::cli::cmdSymbols},

@@ -86,6 +86,12 @@ TEST_P(OllamaCorpus, ParserFindsTheFactsTheCaseExpects)
     if (e.contains(QStringLiteral("runnerErrors"))) {
         EXPECT_EQ(log.runnerErrors, strings(e.value(QStringLiteral("runnerErrors"))));
     }
+    if (e.contains(QStringLiteral("noCompatibleGpus"))) {
+        EXPECT_EQ(log.noCompatibleGpus, e.value(QStringLiteral("noCompatibleGpus")).toBool());
+    }
+    if (e.contains(QStringLiteral("probeErrors"))) {
+        EXPECT_EQ(log.probeErrors, strings(e.value(QStringLiteral("probeErrors"))));
+    }
     if (e.contains(QStringLiteral("bootstrapDurations"))) {
         EXPECT_EQ(log.bootstrapDurations, strings(e.value(QStringLiteral("bootstrapDurations"))));
     }
@@ -268,4 +274,69 @@ TEST(OllamaConclusion, GpuFoundMeansNoFallback)
         "time=2025-11-01T00:00:01Z level=INFO msg=\"inference compute\" id=GPU-1 library=cuda total=\"8 GiB\"\n"));
     EXPECT_FALSE(log.cpuFallback);
     EXPECT_TRUE(log.causes.isEmpty());
+}
+
+TEST(OllamaRoles, SubprocessRecordWithoutItsStartingRunnerStillMakesARunner)
+{
+    // An excerpt that starts after "starting runner": the subprocess record is all there is.
+    const OllamaLog log = parseOllamaLog(QByteArrayLiteral(
+        "time=2025-11-03T04:35:49Z level=DEBUG msg=subprocess OLLAMA_LIBRARY_PATH=/usr/lib/ollama: ROCR_VISIBLE_DEVICES=GPU-1\n"
+        "time=2025-11-03T04:35:50Z level=INFO msg=\"starting runner\" cmd=\"/bin/ollama runner --ollama-engine --port 7\"\n"
+        "time=2025-11-03T04:35:50Z level=DEBUG msg=subprocess OLLAMA_LIBRARY_PATH=/a\n"
+        "time=2025-11-03T04:35:51Z level=DEBUG msg=subprocess OLLAMA_LIBRARY_PATH=/b\n"));
+    ASSERT_EQ(log.runners.size(), 3);
+    EXPECT_EQ(log.runners.at(0).role, OllamaRunnerRole::Validation);
+    EXPECT_TRUE(log.runners.at(0).cmd.isEmpty());
+    EXPECT_EQ(log.runners.at(0).env,
+              (QStringList{QStringLiteral("OLLAMA_LIBRARY_PATH=/usr/lib/ollama:"), QStringLiteral("ROCR_VISIBLE_DEVICES=GPU-1")}));
+    EXPECT_EQ(log.runners.at(1).port, 7);
+    EXPECT_EQ(log.runners.at(1).libraryPath, QStringLiteral("/a"));
+    EXPECT_EQ(log.runners.at(2).libraryPath, QStringLiteral("/b"));
+}
+
+TEST(OllamaRecords, RecordWithItsTimeCutOffIsStillARecord)
+{
+    const OllamaLog log = parseOllamaLog(QByteArrayLiteral(
+        "level=INFO source=routes.go:2054 msg=\"vram-based default context\" total_vram=\"0 B\" default_num_ctx=4096\n"));
+    ASSERT_EQ(log.records.size(), 1);
+    EXPECT_EQ(log.totalVram, QStringLiteral("0 B"));
+    EXPECT_TRUE(log.cpuFallback);
+}
+
+TEST(OllamaRecords, WrappedRecordKnowsTheLineItEndsOn)
+{
+    const OllamaLog log = parseOllamaLog(QByteArrayLiteral(
+        "2025/02/27 11:23:26 routes.go:1205: INFO server config env=\"map[A:1 http_pr\n"
+        "oxy: B:2]\"\n"
+        "time=2025-11-01T00:00:01Z level=INFO msg=x\n"));
+    ASSERT_EQ(log.records.size(), 2);
+    EXPECT_EQ(log.records.at(0).line, 1);
+    EXPECT_EQ(log.records.at(0).endLine, 2);
+    EXPECT_EQ(log.records.at(1).line, 3);
+    EXPECT_EQ(log.records.at(1).endLine, 3);
+}
+
+TEST(OllamaDiscovery, NativeDiscoveryFailureCarriesTheGpuDiscoverStderr)
+{
+    const OllamaLog log = parseOllamaLog(QByteArrayLiteral(
+        "time=2026-06-01T00:00:00Z level=DEBUG source=native_probe.go:259 msg=\"native GPU discovery failed\" "
+        "error=\"exit status 1\" stderr=\"load_backend: loaded CUDA backend\\nggml_cuda_init: failed to initialize CUDA: "
+        "unknown error\\n\" libDirs=[/usr/lib/ollama]\n"));
+    ASSERT_EQ(log.discoveryFailures.size(), 1);
+    EXPECT_EQ(log.discoveryFailures.at(0).error, QStringLiteral("exit status 1"));
+    EXPECT_EQ(log.runnerErrors, QStringList{QStringLiteral("ggml_cuda_init: failed to initialize CUDA: unknown error")});
+}
+
+TEST(OllamaDiscovery, InProcessProbeErrorsAreKeptApartFromDiscoveryFailures)
+{
+    const OllamaLog log = parseOllamaLog(QByteArrayLiteral(
+        "calling cuInit\n"
+        "cuInit err: 802\n"
+        "nvmlInit_v2 err: 9\n"
+        "cuda driver library failed to get device context 46time=2024-12-31T01:56:02Z level=WARN msg=\"x\"\n"
+        "time=2024-03-09T14:52:46Z level=INFO source=routes.go:1042 msg=\"no GPU detected\"\n"));
+    EXPECT_EQ(log.probeErrors, (QStringList{QStringLiteral("cuInit err: 802"), QStringLiteral("nvmlInit_v2 err: 9"),
+                                            QStringLiteral("cuda driver library failed to get device context 46")}));
+    EXPECT_TRUE(log.discoveryFailures.isEmpty());
+    EXPECT_TRUE(log.noCompatibleGpus);
 }
