@@ -21,7 +21,7 @@ constexpr Command kCommands[] = {
      initscope::cli::cmdReport},
     {"diagnose", "say why a recorded run (or an Ollama log) failed to bring up its GPU and what would fix it",
      initscope::cli::cmdDiagnose},
-    {"symbols", "describe a library's exports, imports and API names; save reference manifests",
+    {"symbols", "check shims against their consumers, a real driver and a run; describe ELF files; save manifests",
      initscope::cli::cmdSymbols},
     {"demo", "record initscope-probe, print its report and open the GUI",
      initscope::cli::cmdDemo},
