@@ -2,6 +2,7 @@
 
 #include "bundle.h"
 #include "elffacts.h"
+#include "machinefacts.h"
 #include "rawformat.h"
 
 #include <QCoreApplication>
@@ -236,6 +237,13 @@ RecordResult Recording::record(const RecordOptions &options)
         spec.timeoutMs = qint64(*options.timeoutSeconds * 1000.0);
     spec.forwardOutput = options.forwardOutput;
 
+    // The machine as the target is about to see it: PCI, kernel driver, device nodes, modules.
+    Artifact machine;
+    machine.kind = QStringLiteral("machine-facts");
+    machine.path = QStringLiteral("/");
+    machine.content = QJsonDocument(machineFactsToJson(readMachineFacts())).toJson(QJsonDocument::Compact);
+    machine.size = machine.content.size();
+
     Launcher launcher(spec);
     m_launcher.store(&launcher);
     if (m_cancel.load())
@@ -270,6 +278,7 @@ RecordResult Recording::record(const RecordOptions &options)
     ingestOptions.decodeCall = defaultCallDecoder();
     for (const ShimSpec &shim : shims)
         ingestOptions.artifacts.append(fileArtifact(QStringLiteral("shim"), shim.path));
+    ingestOptions.artifacts.append(machine);
     QString ingestError;
     if (!ingestRunDirectory(rawDir.path(), run, *writer, ingestOptions, &result.stats,
                             &ingestError)) {

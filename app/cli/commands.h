@@ -23,5 +23,6 @@ int cmdReport(const QStringList &args);
 int cmdDemo(const QStringList &args);
 int cmdDiagnose(const QStringList &args);
 int cmdSymbols(const QStringList &args);
+int cmdDevice(const QStringList &args);
 
 } // namespace initscope::cli

@@ -23,6 +23,8 @@ constexpr Command kCommands[] = {
      initscope::cli::cmdDiagnose},
     {"symbols", "check shims against their consumers, a real driver and a run; describe ELF files; save manifests",
      initscope::cli::cmdSymbols},
+    {"device", "show every source's view of the GPUs (machine, driver, NVML, run) and where they disagree",
+     initscope::cli::cmdDevice},
     {"demo", "record initscope-probe, print its report and open the GUI",
      initscope::cli::cmdDemo},
 };
