@@ -90,6 +90,21 @@ void addMachine(Rows &rows, const MachineFacts &m)
     if (!m.nvidiaKernelVersion.isEmpty() || !m.nvidiaGpus.isEmpty())
         rows.set(QStringLiteral("GPUs"), kSourceKernel, QString::number(m.nvidiaGpus.size()));
     rows.set(QStringLiteral("driver version"), kSourceKernel, m.nvidiaKernelVersion);
+    // The machine's own facts: where it runs, its GPU modules, and each device node.
+    rows.set(QStringLiteral("runs in"), kSourceMachine,
+             m.hints.words().isEmpty() ? QStringLiteral("bare metal or unknown") : m.hints.words().join(QStringLiteral(", ")));
+    QStringList modules;
+    for (const KernelModule &k : m.modules)
+        modules.append(k.version.isEmpty() ? k.name : QStringLiteral("%1 %2").arg(k.name, k.version));
+    rows.set(QStringLiteral("kernel modules"), kSourceMachine,
+             !m.modulesKnown ? QStringLiteral("(not readable)") : modules.isEmpty() ? QStringLiteral("(no GPU module)") : modules.join(QStringLiteral(", ")));
+    for (const DeviceNode &n : m.nodes)
+        rows.set(n.path, kSourceMachine,
+                 n.type == QLatin1String("character device")
+                     ? QStringLiteral("%1 %2:%3 mode %4%5")
+                           .arg(n.type).arg(n.major).arg(n.minor).arg(n.mode, 4, 8, QLatin1Char('0'))
+                           .arg(n.readable && n.writable ? QStringLiteral(", read-write") : QStringLiteral(", NOT read-write for this user"))
+                     : n.type);
     int i = 0;
     for (const PciDevice &p : gpus) {
         const QString name = !p.name.isEmpty() ? p.name
@@ -283,7 +298,7 @@ DeviceReport buildDeviceReport(const std::optional<MachineFacts> &machine, const
         r.bundlePath = reader->path();
         addRun(rows, *reader, runId, v);
     }
-    const QStringList order{kSourcePci, kSourceKernel, kSourceDriverApi, kSourceNvml, kSourceRuntime, kSourceOllama};
+    const QStringList order{kSourceMachine, kSourcePci, kSourceKernel, kSourceDriverApi, kSourceNvml, kSourceRuntime, kSourceOllama};
     for (const QString &s : order)
         for (const DeviceRow &row : std::as_const(rows.rows))
             if (row.cells.contains(s) && !r.sources.contains(s)) {
@@ -334,6 +349,26 @@ DeviceReport buildDeviceReport(const std::optional<MachineFacts> &machine, const
                     .arg(v.nvmlCount >= 0 ? QStringLiteral("NVML") : QStringLiteral("the CUDA driver API")),
                 QStringLiteral("Check the missing GPU's state (nvidia-smi -q, dmesg for Xid errors, GPU Excluded in /proc/driver/nvidia/gpus/*/information)."),
                 {v.nvmlCount >= 0 ? v.nvmlCountEvent : v.cudaCountEvent});
+        // A GPU the libraries reported at a bus id where the machine has no device: a shim
+        // presents it (or the facts are of another machine than the run).
+        QStringList onBus;
+        for (const PciDevice &p : machine->gpus())
+            onBus.append(normalBusId(p.address));
+        for (const DeviceRow &row : std::as_const(rows.rows)) {
+            if (!row.property.endsWith(QLatin1String("bus id")))
+                continue;
+            for (const QString &source : {kSourceDriverApi, kSourceNvml}) {
+                const DeviceCell cell = row.cells.value(source);
+                if (cell.value.isEmpty() || onBus.contains(cell.value))
+                    continue;
+                add(QStringLiteral("not-on-pci"), QStringLiteral("info"),
+                    QStringLiteral("%1 reported a GPU at %2, where the machine has no GPU on the PCI bus").arg(source, cell.value),
+                    QStringLiteral("No display controller on the PCI bus backs it: a shim or forwarding library presents it, or the "
+                                   "run and the machine facts come from different machines."),
+                    QString(), {cell.eventId});
+                break;
+            }
+        }
         const bool expectsNodes = boundToNvidia > 0 || !machine->nvidiaKernelVersion.isEmpty();
         for (const DeviceNode &n : machine->nodes) {
             if (!expectsNodes)
@@ -428,14 +463,15 @@ DeviceReport buildDeviceReport(const std::optional<MachineFacts> &machine, const
     });
     // Machine-wide rows first, then each GPU's rows together, in a fixed order.
     const QStringList general{QStringLiteral("GPUs"), QStringLiteral("total VRAM"), QStringLiteral("driver version"),
-                              QStringLiteral("CUDA version (driver)"), QStringLiteral("CUDA version (runtime)")};
+                              QStringLiteral("CUDA version (driver)"), QStringLiteral("CUDA version (runtime)"),
+                              QStringLiteral("runs in"), QStringLiteral("kernel modules")};
     const QStringList perGpu{QStringLiteral("name"), QStringLiteral("bus id"), QStringLiteral("UUID"), QStringLiteral("memory"),
                              QStringLiteral("compute capability"), QStringLiteral("kernel driver")};
     auto rank = [&](const DeviceRow &row) {
         static const QRegularExpression gpuRe(QStringLiteral("^GPU (\\d+) (.+)$"));
         const QRegularExpressionMatch m = gpuRe.match(row.property);
         if (!m.hasMatch())
-            return qint64(general.indexOf(row.property));
+            return row.property.startsWith(QLatin1String("/dev/")) ? qint64(50) : qint64(general.indexOf(row.property));
         return 100 + m.captured(1).toLongLong() * 100 + perGpu.indexOf(m.captured(2));
     };
     r.rows = rows.rows;
@@ -448,17 +484,7 @@ QString formatDeviceReportText(const DeviceReport &r)
     QString out;
     if (r.machine) {
         const MachineFacts &m = *r.machine;
-        out += QStringLiteral("Machine (%1)%2\n")
-                   .arg(m.root == QLatin1String("/") ? QStringLiteral("read as %1").arg(m.uid) : m.root,
-                        m.hints.words().isEmpty() ? QString() : QStringLiteral(": ") + m.hints.words().join(QStringLiteral(", ")));
-        for (const KernelModule &k : m.modules)
-            out += QStringLiteral("  module %1 %2\n").arg(k.name, k.version.isEmpty() ? k.state : k.version);
-        for (const DeviceNode &n : m.nodes)
-            out += QStringLiteral("  %1  %2%3\n")
-                       .arg(n.path, n.type,
-                            n.type == QLatin1String("character device")
-                                ? QStringLiteral(", mode %1, %2").arg(n.mode, 4, 8, QLatin1Char('0')).arg(n.readable && n.writable ? QStringLiteral("read-write") : QStringLiteral("NOT read-write"))
-                                : QString());
+        out += QStringLiteral("Machine: %1\n").arg(m.root == QLatin1String("/") ? QStringLiteral("this one, read as %1").arg(m.uid) : m.root);
         for (const QString &u : m.unreadable)
             out += QStringLiteral("  (not read: %1)\n").arg(u);
         out += QLatin1Char('\n');

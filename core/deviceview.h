@@ -33,7 +33,7 @@ struct DeviceRow {
 struct DeviceFinding {
     QString id;        // "gpu-not-bound", "count-mismatch", "bus-id-mismatch", "memory-mismatch",
                        // "device-node-missing", "device-node-denied", "kernel-user-mismatch",
-                       // "visible-devices", "conclusion-contradicts"
+                       // "visible-devices", "conclusion-contradicts", "not-on-pci"
     QString severity;  // "error", "warning", "info"
     QString title;
     QString detail;
@@ -50,6 +50,7 @@ struct DeviceReport {
     qint64 runId = -1;
 };
 
+inline const QString kSourceMachine = QStringLiteral("machine");
 inline const QString kSourcePci = QStringLiteral("PCI (sysfs)");
 inline const QString kSourceKernel = QStringLiteral("kernel driver");
 inline const QString kSourceDriverApi = QStringLiteral("CUDA driver API");

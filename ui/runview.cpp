@@ -1,6 +1,8 @@
 #include "runview.h"
 
 #include "bundle.h"
+#include "devicepanel.h"
+#include "deviceview.h"
 #include "diagnosispanel.h"
 #include "ollamaimport.h"
 #include "processpanel.h"
@@ -24,7 +26,7 @@ RunView::RunView(QWidget *parent)
     : QWidget(parent), m_model(new ProcessTreeModel(this)), m_view(new QTreeView(this)),
       m_panel(new ProcessPanel(this)), m_splitter(new QSplitter(Qt::Horizontal, this)),
       m_diagnosis(new DiagnosisPanel(this)), m_vertical(new QSplitter(Qt::Vertical, this)),
-      m_runTabs(new QTabWidget(this)), m_symbols(new SymbolsPanel(this))
+      m_runTabs(new QTabWidget(this)), m_symbols(new SymbolsPanel(this)), m_device(new DevicePanel(this))
 {
     setupTreeView(m_view);
     m_view->setModel(m_model);
@@ -49,9 +51,19 @@ RunView::RunView(QWidget *parent)
     m_runTabs->setDocumentMode(true);
     m_runTabs->addTab(m_splitter, QStringLiteral("Processes"));
     m_runTabs->addTab(m_symbols, QStringLiteral("Symbols"));
+    m_runTabs->addTab(m_device, QStringLiteral("Device"));
     connect(m_runTabs, &QTabWidget::currentChanged, this, [this](int index) {
         if (m_runTabs->widget(index) == m_symbols)
             showSymbols();
+        if (m_runTabs->widget(index) == m_device)
+            showDevice();
+    });
+    connect(m_device, &DevicePanel::eventActivated, this, [this](qint64 processId, qint64 eventId) {
+        Evidence e;
+        e.kind = Evidence::Kind::Event;
+        e.id = eventId;
+        e.processId = processId;
+        showEvidence(e);
     });
     m_vertical->addWidget(m_diagnosis);
     m_vertical->addWidget(m_runTabs);
@@ -71,8 +83,11 @@ void RunView::setRun(const BundleReader *reader, const Run &run)
     m_reader = reader;
     m_run = run;
     m_symbolsShown = false;
+    m_deviceShown = false;
     if (m_runTabs->currentWidget() == m_symbols)
         showSymbols();
+    if (m_runTabs->currentWidget() == m_device)
+        showDevice();
     const QList<Process> processes = reader ? reader->processes(run.id) : QList<Process>();
     QHash<qint64, QString> roles;
     if (reader && isImportedLogRun(run)) {
@@ -119,6 +134,15 @@ void RunView::showSymbols()
     m_symbols->setResult(m_reader ? checkRecordedRun(*m_reader, m_run.id) : SymbolCheckResult());
 }
 
+void RunView::showDevice()
+{
+    if (m_deviceShown)
+        return;
+    m_deviceShown = true;
+    m_device->setReport(m_reader ? buildDeviceReport(storedMachineFacts(*m_reader, m_run.id), m_reader, m_run.id)
+                                 : DeviceReport());
+}
+
 void RunView::selectProcess(qint64 processId)
 {
     const QModelIndex index = m_model->indexOfProcess(processId);
@@ -128,6 +152,8 @@ void RunView::selectProcess(qint64 processId)
 
 void RunView::showEvidence(const Evidence &evidence)
 {
+    // Evidence lives in the process views.
+    m_runTabs->setCurrentWidget(m_splitter);
     if (evidence.processId >= 0)
         selectProcess(evidence.processId);
     if (!m_reader || currentProcessId() != evidence.processId)

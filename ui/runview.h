@@ -19,6 +19,7 @@ class BundleReader;
 namespace initscope::ui
 {
 
+class DevicePanel;
 class DiagnosisPanel;
 class ProcessPanel;
 class ProcessTreeModel;
@@ -43,8 +44,11 @@ public:
     QSplitter *verticalSplitter() const { return m_vertical; }
     QTabWidget *runTabs() const { return m_runTabs; }
     SymbolsPanel *symbolsPanel() const { return m_symbols; }
-    // Fills the Symbols tab for the current run, once per run (the tab does it when shown).
+    DevicePanel *devicePanel() const { return m_device; }
+    // Fill the Symbols and Device tabs for the current run, once per run (each tab does it
+    // when shown).
     void showSymbols();
+    void showDevice();
 
 public Q_SLOTS:
     // Selects the evidence's process, then its event or output line in the process panel.
@@ -68,6 +72,8 @@ private:
     QTabWidget *m_runTabs;
     SymbolsPanel *m_symbols;
     bool m_symbolsShown = false;
+    DevicePanel *m_device;
+    bool m_deviceShown = false;
 };
 
 } // namespace initscope::ui

@@ -296,7 +296,9 @@ TEST(DeviceReport, RealDriverRunAndItsMachineAgreeOnBusIdNameAndMemory)
     EXPECT_EQ(row(r, "driver version")->cells.value(kSourceNvml).value, QStringLiteral("580.159.04"));
     for (const DeviceFinding &f : r.findings)
         EXPECT_NE(f.severity, QStringLiteral("error")) << f.title.toStdString() << ": " << f.detail.toStdString();
-    EXPECT_EQ(r.sources, (QStringList{kSourcePci, kSourceKernel, kSourceDriverApi, kSourceNvml, kSourceRuntime}));
+    EXPECT_EQ(r.sources, (QStringList{kSourceMachine, kSourcePci, kSourceKernel, kSourceDriverApi, kSourceNvml, kSourceRuntime}));
+    EXPECT_EQ(row(r, "kernel modules")->cells.value(kSourceMachine).value, QStringLiteral("nvidia_uvm 580.159.04, nvidia 580.159.04"));
+    EXPECT_EQ(row(r, "/dev/nvidiactl")->cells.value(kSourceMachine).value, QStringLiteral("character device 195:255 mode 0666, read-write"));
 }
 
 // Ollama's "total_vram = 0 B" beside NVML's 16 GiB: the incident's contradiction.
