@@ -367,3 +367,25 @@ TEST(DeviceCli, RootTreeExitCodesAndJson)
     EXPECT_EQ(notBundle.exitCode, 65);
     EXPECT_EQ(notBundle.err.count('\n'), 1) << notBundle.err.toStdString();
 }
+
+// Recorded on the H100 with the real driver, with the machine's facts kept in the bundle.
+TEST(DeviceReport, RealDriverBundleWithItsOwnMachineFactsHasEverySourceAgreeing)
+{
+    auto reader = openBundle(QStringLiteral(SAMPLES_DIR "/h100-probe-machine.initscope"));
+    ASSERT_TRUE(reader);
+    const qint64 run = reader->runs().first().id;
+    const auto machine = storedMachineFacts(*reader, run);
+    ASSERT_TRUE(machine);
+    EXPECT_EQ(machine->nvidiaKernelVersion, QStringLiteral("580.159.04"));
+    const DeviceReport r = buildDeviceReport(machine, reader.get(), run);
+    EXPECT_TRUE(r.findings.isEmpty()) << formatDeviceReportText(r).toStdString();
+    for (const DeviceRow &x : r.rows)
+        EXPECT_FALSE(x.contradiction) << x.property.toStdString();
+    const DeviceRow *uuid = row(r, "GPU 0 UUID");
+    ASSERT_TRUE(uuid);
+    EXPECT_EQ(uuid->cells.value(kSourceKernel).value, uuid->cells.value(kSourceDriverApi).value);
+    EXPECT_EQ(row(r, "/dev/nvidia-uvm")->cells.value(kSourceMachine).value, QStringLiteral("character device 238:0 mode 0666, read-write"));
+    const CliRun cli = runInitscope({QStringLiteral("device"), QStringLiteral("--bundle"), QStringLiteral(SAMPLES_DIR "/h100-probe-machine.initscope")});
+    EXPECT_EQ(cli.exitCode, 0);
+    EXPECT_TRUE(cli.out.contains("No contradiction between the sources.")) << cli.out.toStdString();
+}
