@@ -61,6 +61,17 @@ QString whoAnswers(const Context &ctx, const QString &path, const QString &fallb
                              : QStringLiteral("%1 (%2)").arg(baseName(path), path);
 }
 
+Evidence evidenceOf(Evidence::Kind kind, qint64 id, qint64 processId, qint64 tsNs, const QString &text)
+{
+    Evidence e;
+    e.kind = kind;
+    e.id = id;
+    e.processId = processId;
+    e.tsNs = tsNs;
+    e.text = text;
+    return e;
+}
+
 Evidence eventEvidence(const Call &c)
 {
     Evidence e;

@@ -90,13 +90,8 @@ void ruleDeath(const Context &ctx, QList<Finding> &out)
     if (lastDone)
         f.evidence.append(eventEvidence(*lastDone));
     if (lastGpuLoad) {
-        Evidence e;
-        e.kind = Evidence::Kind::LibLoad;
-        e.id = lastGpuLoad->id;
-        e.processId = lastGpuLoad->processId;
-        e.tsNs = lastGpuLoad->tsNs;
-        e.text = QStringLiteral("loaded %1").arg(lastGpuLoad->path);
-        f.evidence.append(e);
+        f.evidence.append(evidenceOf(Evidence::Kind::LibLoad, lastGpuLoad->id, lastGpuLoad->processId, lastGpuLoad->tsNs,
+                                     QStringLiteral("loaded %1").arg(lastGpuLoad->path)));
     }
     if (last) {
         f.errorLine = lineText(*last);

@@ -62,6 +62,7 @@ bool isShim(const Context &ctx, const QString &path);
 QString whoAnswers(const Context &ctx, const QString &path, const QString &fallback);
 QString resultWords(const Call &c); // CUDA_ERROR_X (n, "message")
 
+Evidence evidenceOf(Evidence::Kind kind, qint64 id, qint64 processId, qint64 tsNs, const QString &text);
 Evidence eventEvidence(const Call &c);
 Evidence lineEvidence(const Context &ctx, const OutputLine &l);
 Evidence processEvidence(const Context &ctx);

@@ -49,35 +49,17 @@ QHash<qint64, Alternatives> alternativesBySearch(const Context &ctx, qint64 proc
 
 Evidence alternativesEvidence(const Alternatives &a, const QString &text)
 {
-    Evidence e;
-    e.kind = Evidence::Kind::Event;
-    e.id = a.eventId;
-    e.processId = a.processId;
-    e.tsNs = a.tsNs;
-    e.text = text;
-    return e;
+    return evidenceOf(Evidence::Kind::Event, a.eventId, a.processId, a.tsNs, text);
 }
 
 Evidence searchEvidence(const LibSearch &s, const QString &text)
 {
-    Evidence e;
-    e.kind = Evidence::Kind::LibSearch;
-    e.id = s.id;
-    e.processId = s.processId;
-    e.tsNs = s.tsNs;
-    e.text = text;
-    return e;
+    return evidenceOf(Evidence::Kind::LibSearch, s.id, s.processId, s.tsNs, text);
 }
 
 Evidence loadEvidence(const LibLoad &l, const QString &text)
 {
-    Evidence e;
-    e.kind = Evidence::Kind::LibLoad;
-    e.id = l.id;
-    e.processId = l.processId;
-    e.tsNs = l.tsNs;
-    e.text = text;
-    return e;
+    return evidenceOf(Evidence::Kind::LibLoad, l.id, l.processId, l.tsNs, text);
 }
 
 QString str(const QJsonObject &o, const char *key)
