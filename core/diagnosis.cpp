@@ -1,5 +1,6 @@
 // The diagnosis engine: first departure from the bring-up sequence, per process, explained.
-// The model is described in docs/diagnosis.md; the rules live in diagnosis{loader,calls,death}.cpp.
+// The model is described in docs/diagnosis.md; the rules live in diagnosis{search,loader,calls,
+// devices,death,ollama}.cpp.
 #include "diagnosis.h"
 
 #include "bundle.h"

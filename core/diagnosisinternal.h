@@ -79,7 +79,7 @@ Finding newFinding(const Context &ctx, const QString &id, qint64 tsNs, double co
 void addSucceededBefore(const Context &ctx, Finding &f, int index);
 
 // The rules. Each appends the departures it finds, in any order.
-void ruleMissingLibraries(const Context &ctx, QList<Finding> &out);  // diagnosisloader.cpp
+void ruleMissingLibraries(const Context &ctx, QList<Finding> &out);  // diagnosissearch.cpp
 void ruleResolutions(const Context &ctx, QList<Finding> &out);       // diagnosisloader.cpp
 void ruleMissingResolver(const Context &ctx, QList<Finding> &out);   // diagnosisloader.cpp
 void ruleMissingSymbols(const Context &ctx, QList<Finding> &out);    // diagnosisloader.cpp
@@ -90,7 +90,7 @@ void ruleDeath(const Context &ctx, QList<Finding> &out);             // diagnosi
 // --shim given, not what the run's other processes loaded, another driver release than its
 // partner). Runs after the other rules: the failed calls the stub answered with
 // CUDA_ERROR_STUB_LIBRARY are its consequence, so their findings are folded into it.
-void ruleWrongFileFirst(const Context &ctx, QList<Finding> &out);   // diagnosisloader.cpp
+void ruleWrongFileFirst(const Context &ctx, QList<Finding> &out);   // diagnosissearch.cpp
 
 // What the process's calls said about its devices (diagnosisdevices.cpp).
 struct DeviceView {

@@ -1,6 +1,7 @@
 #include "processheader.h"
 
 #include "format.h"
+#include "ollamaimport.h"
 #include "theme.h"
 
 #include <QDateTime>
@@ -83,7 +84,11 @@ ProcessHeader::ProcessHeader(QWidget *parent)
 void ProcessHeader::setProcess(const Run &run, const Process &p, const Process *parent)
 {
     m_title->setText(processName(p));
-    QString ids = QStringLiteral("pid %1 · ppid %2").arg(p.pid).arg(p.ppid);
+    const bool imported = isImportedLogRun(run);
+    // An imported log names a pid only where journald printed one.
+    QString ids = p.pid > 0 ? QStringLiteral("pid %1").arg(p.pid) : QStringLiteral("pid not in the log");
+    if (p.ppid > 0)
+        ids += QStringLiteral(" · ppid %1").arg(p.ppid);
     if (parent)
         ids += QStringLiteral(" (%1)").arg(processName(*parent));
     if (p.execSeq > 0)
@@ -117,7 +122,9 @@ void ProcessHeader::setProcess(const Run &run, const Process &p, const Process *
     } else {
         times += QStringLiteral(" · end not recorded");
     }
-    if (!p.recorded)
+    if (imported)
+        times += QStringLiteral(" · imported from a log, not recorded");
+    else if (!p.recorded)
         times += QStringLiteral(" · recorder not active in this image");
     m_times->setText(times);
     setEnabled(true);
