@@ -24,5 +24,6 @@ int cmdDemo(const QStringList &args);
 int cmdDiagnose(const QStringList &args);
 int cmdSymbols(const QStringList &args);
 int cmdDevice(const QStringList &args);
+int cmdDiff(const QStringList &args);
 
 } // namespace initscope::cli

@@ -25,6 +25,8 @@ constexpr Command kCommands[] = {
      initscope::cli::cmdSymbols},
     {"device", "show every source's view of the GPUs (machine, driver, NVML, run) and where they disagree",
      initscope::cli::cmdDevice},
+    {"diff", "align two runs and show the first divergence and every other difference",
+     initscope::cli::cmdDiff},
     {"demo", "record initscope-probe, print its report and open the GUI",
      initscope::cli::cmdDemo},
 };

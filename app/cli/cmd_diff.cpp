@@ -1,0 +1,100 @@
+// initscope diff A B: two runs aligned, the first divergence first (docs/diff.md).
+#include "commands.h"
+
+#include "bundle.h"
+#include "bundleruns.h"
+#include "rundiff.h"
+
+#include <QFileInfo>
+#include <QJsonDocument>
+
+#include <cstdio>
+
+namespace initscope::cli {
+
+namespace {
+
+constexpr char kHelp[] =
+    "usage: initscope diff [--run N] [--run M] [--json] A B\n"
+    "\n"
+    "Align two recorded runs and show where they part: the first divergence (a call made in\n"
+    "one run only, a different result, a different answering library), every other call\n"
+    "difference, library, environment, config and output differences and the two diagnoses.\n"
+    "A and B are bundles, possibly the same file. The first --run picks A's run, the second\n"
+    "B's (default: the first run of A, and of B the first run, or the second when A and B are\n"
+    "the same file). Exit status 0 when the runs are equivalent, 1 when they differ, 2 on error.\n"
+    "\n"
+    "options:\n"
+    "  --run N     the run to compare (once for A, once more for B)\n"
+    "  --json      print one JSON document (format \"initscope-diff\")\n"
+    "  -h, --help  show this help\n";
+
+constexpr int kExitDiffError = 2;
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "initscope diff: %s\n", qPrintable(message));
+    return kExitDiffError;
+}
+
+} // namespace
+
+int cmdDiff(const QStringList &args)
+{
+    QStringList files;
+    QList<qint64> runs;
+    bool json = false;
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &a = args[i];
+        if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
+            writeStdout(kHelp);
+            return ExitOk;
+        } else if (a == QLatin1String("--json")) {
+            json = true;
+        } else if (a == QLatin1String("--run")) {
+            bool ok = false;
+            const qint64 id = i + 1 < args.size() ? args[++i].toLongLong(&ok) : 0;
+            if (!ok || id < 1)
+                return fail(QStringLiteral("--run needs a run id (1, 2, ...)"));
+            if (runs.size() == 2)
+                return fail(QStringLiteral("--run is given at most twice (A's run, then B's)"));
+            runs.append(id);
+        } else if (a.startsWith(QLatin1Char('-')) && a.size() > 1) {
+            return fail(QStringLiteral("unknown option %1").arg(a));
+        } else {
+            files.append(a);
+        }
+    }
+    if (files.size() != 2)
+        return fail(QStringLiteral("give two bundles, A and B (the same file twice to compare two of its runs)"));
+    std::unique_ptr<BundleReader> readers[2];
+    for (int i = 0; i < 2; ++i) {
+        if (!QFileInfo::exists(files[i]))
+            return fail(QStringLiteral("%1: no such file").arg(files[i]));
+        BundleError error;
+        readers[i] = BundleReader::open(files[i], &error);
+        if (!readers[i])
+            return fail(error.message.simplified());
+    }
+    const bool sameFile = QFileInfo(files[0]).canonicalFilePath() == QFileInfo(files[1]).canonicalFilePath();
+    qint64 ids[2] = {-1, -1};
+    for (int i = 0; i < 2; ++i) {
+        const QList<Run> all = readers[i]->runs();
+        if (all.isEmpty())
+            return fail(QStringLiteral("%1 holds no runs").arg(files[i]));
+        if (i < runs.size())
+            ids[i] = runs[i];
+        else
+            ids[i] = (i == 1 && sameFile && all.size() > 1 && ids[0] == all.first().id) ? all[1].id : all.first().id;
+        if (std::none_of(all.begin(), all.end(), [&](const Run &r) { return r.id == ids[i]; }))
+            return fail(QStringLiteral("%1 has no run %2").arg(files[i]).arg(ids[i]));
+    }
+    const RunDiff diff = diffRuns({readers[0].get(), ids[0], QStringLiteral("%1 run %2").arg(files[0]).arg(ids[0])},
+                                  {readers[1].get(), ids[1], QStringLiteral("%1 run %2").arg(files[1]).arg(ids[1])});
+    writeStdout(json ? QJsonDocument(runDiffToJson(diff)).toJson(QJsonDocument::Indented) : formatRunDiffText(diff).toUtf8());
+    if (std::fflush(stdout) != 0)
+        return kExitDiffError;
+    return diff.equivalent() ? ExitOk : 1;
+}
+
+} // namespace initscope::cli

@@ -1,0 +1,126 @@
+// Run diff: the incident against a mode that passes the export-table request, a run against
+// itself and against its own repetition, env-only differences, and `initscope diff`.
+#include "recordtestutil.h"
+
+#include "bundle.h"
+#include "rundiff.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+
+using namespace initscope;
+
+namespace {
+
+class DiffTest : public ::testing::Test
+{
+protected:
+    QTemporaryDir dir;
+
+    QString record(const QString &name, const QString &mode, const QStringList &extra = {})
+    {
+        const QString bundle = dir.filePath(name + QStringLiteral(".initscope"));
+        const QString fake = QStringLiteral(FAKEGPU_DIR "/default");
+        runInitscope(QStringList{QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle,
+                                 QStringLiteral("--shim"), fake + QStringLiteral("/libcuda.so.1"),
+                                 QStringLiteral("--shim"), fake + QStringLiteral("/libnvidia-ml.so.1"),
+                                 QStringLiteral("--env"), QStringLiteral("INITSCOPE_FAKEGPU_MODE=") + mode}
+                         + extra + QStringList{QStringLiteral("--"), binary(QStringLiteral("initscope-probe"))},
+                     90000);
+        return bundle;
+    }
+
+    RunDiff diff(const QString &a, const QString &b)
+    {
+        readers[0] = openBundle(a);
+        readers[1] = openBundle(b);
+        EXPECT_TRUE(readers[0] && readers[1]);
+        if (!readers[0] || !readers[1])
+            return {};
+        return diffRuns({readers[0].get(), readers[0]->runs().first().id, QStringLiteral("A")},
+                        {readers[1].get(), readers[1]->runs().first().id, QStringLiteral("B")});
+    }
+    std::unique_ptr<BundleReader> readers[2];
+};
+
+} // namespace
+
+TEST_F(DiffTest, IncidentAgainstHealthyFirstDivergesAtTheRuntimesPrivateInterfaceRequest)
+{
+    const RunDiff d = diff(record(QStringLiteral("incident"), QStringLiteral("no-export-tables")),
+                           record(QStringLiteral("healthy"), QStringLiteral("healthy")));
+    EXPECT_FALSE(d.equivalent());
+    ASSERT_TRUE(d.first.has_value());
+    EXPECT_EQ(d.first->kind, CallDifference::Kind::ResultDiffers);
+    EXPECT_EQ(d.first->call, QStringLiteral("cuGetExportTable(CUDART_INTERFACE)"));
+    EXPECT_EQ(d.first->resultA, QStringLiteral("CUDA_ERROR_NOT_SUPPORTED"));
+    EXPECT_EQ(d.first->resultB, QStringLiteral("CUDA_SUCCESS"));
+    EXPECT_GE(d.first->eventA, 0);
+    EXPECT_GE(d.first->eventB, 0);
+    EXPECT_GT(d.alignedCalls, 10) << "the bring-up before it aligns";
+    EXPECT_EQ(d.processes.size(), 1);
+    EXPECT_NE(d.diagnosisA, d.diagnosisB);
+    EXPECT_TRUE(d.config.join(QLatin1Char('\n')).contains(QLatin1String("no-export-tables"))) << d.config.join(QLatin1Char('\n')).toStdString();
+    // The resolver's hundreds of lookups are kept out of the call alignment.
+    for (const CallDifference &c : d.calls)
+        EXPECT_FALSE(c.call.startsWith(QLatin1String("cuGetProcAddress"))) << c.call.toStdString();
+}
+
+TEST_F(DiffTest, RunAgainstItselfAndAgainstItsRepetitionIsEquivalent)
+{
+    const QString first = record(QStringLiteral("one"), QStringLiteral("healthy"));
+    const RunDiff self = diff(first, first);
+    EXPECT_TRUE(self.equivalent()) << formatRunDiffText(self).toStdString();
+    EXPECT_FALSE(self.first.has_value());
+    const RunDiff again = diff(first, record(QStringLiteral("two"), QStringLiteral("healthy")));
+    EXPECT_TRUE(again.equivalent()) << formatRunDiffText(again).toStdString();
+}
+
+TEST_F(DiffTest, EnvOnlyDifferenceShowsAsEnvironmentAndConfigWithTheSameCalls)
+{
+    const RunDiff d = diff(record(QStringLiteral("plain"), QStringLiteral("healthy")),
+                           record(QStringLiteral("env"), QStringLiteral("healthy"),
+                                  {QStringLiteral("--env"), QStringLiteral("MY_SETTING=on")}));
+    EXPECT_FALSE(d.equivalent());
+    EXPECT_TRUE(d.calls.isEmpty()) << formatRunDiffText(d).toStdString();
+    EXPECT_EQ(d.environment, QStringList{QStringLiteral("initscope-probe: MY_SETTING: (unset) → on")});
+    ASSERT_EQ(d.config.size(), 1);
+    EXPECT_TRUE(d.config.first().startsWith(QLatin1String("environment: "))) << d.config.first().toStdString();
+    EXPECT_EQ(d.diagnosisA, d.diagnosisB);
+}
+
+TEST(DiffNormalising, PointersAreNotPartOfACallAndVolatileTextIsMasked)
+{
+    const QJsonObject payload = QJsonDocument::fromJson(
+        R"({"args":{"attrib":"CU_DEVICE_ATTRIBUTE_INTEGRATED","dev":0,"pi":"0x7ffd1234"}})").object();
+    EXPECT_EQ(normalisedCall(payload, QStringLiteral("cuDeviceGetAttribute")),
+              QStringLiteral("cuDeviceGetAttribute(attrib=CU_DEVICE_ATTRIBUTE_INTEGRATED, dev=0)"));
+    EXPECT_EQ(normalisedLine(QStringLiteral("runner started pid=4242 port=39111 at 0x7f00ab after 12.5 ms")),
+              QStringLiteral("runner started pid # port # at 0x… after <time>"));
+}
+
+TEST_F(DiffTest, CliExitsZeroWhenEquivalentOneWhenDifferentTwoOnErrorAndPrintsJson)
+{
+    const QString a = record(QStringLiteral("a"), QStringLiteral("healthy"));
+    const QString b = record(QStringLiteral("b"), QStringLiteral("no-export-tables"));
+    EXPECT_EQ(runInitscope({QStringLiteral("diff"), a, a}).exitCode, 0);
+    const CliRun differ = runInitscope({QStringLiteral("diff"), QStringLiteral("--json"), b, a});
+    EXPECT_EQ(differ.exitCode, 1);
+    const QJsonObject doc = QJsonDocument::fromJson(differ.out).object();
+    EXPECT_EQ(doc.value(QLatin1String("format")).toString(), QStringLiteral("initscope-diff"));
+    EXPECT_FALSE(doc.value(QLatin1String("equivalent")).toBool());
+    EXPECT_EQ(doc.value(QLatin1String("firstDivergence")).toObject().value(QLatin1String("call")).toString(),
+              QStringLiteral("cuGetExportTable(CUDART_INTERFACE)"));
+    const CliRun text = runInitscope({QStringLiteral("diff"), b, a});
+    EXPECT_TRUE(text.out.contains("First divergence  cuGetExportTable(CUDART_INTERFACE) → CUDA_ERROR_NOT_SUPPORTED in A, CUDA_SUCCESS in B"))
+        << text.out.toStdString();
+    const CliRun missing = runInitscope({QStringLiteral("diff"), a, dir.filePath(QStringLiteral("absent.initscope"))});
+    EXPECT_EQ(missing.exitCode, 2);
+    EXPECT_EQ(missing.err.count('\n'), 1) << missing.err.toStdString();
+    EXPECT_EQ(runInitscope({QStringLiteral("diff"), a}).exitCode, 2);
+    EXPECT_EQ(runInitscope({QStringLiteral("diff"), QStringLiteral("--run"), QStringLiteral("7"), a, a}).exitCode, 2);
+}
