@@ -72,7 +72,7 @@ QList<Finding> diagnoseProcess(Context &ctx)
         }
         f.evidence = unique;
     }
-    const bool failed = failedProcess(ctx.proc, ctx.run);
+    const bool failed = failedProcess(ctx.proc, ctx.run) && !ctx.stoppedAsPlanned();
     for (int i = 0; i < merged.size(); ++i)
         merged[i].severity = (failed && i == 0) ? Severity::RootCause : Severity::Contributing;
 
@@ -162,8 +162,12 @@ Diagnosis diagnose(const BundleReader &reader, qint64 runId)
         if (r.id == runId)
             d.run = r;
     const QList<Artifact> artifacts = reader.artifacts(runId);
+    // A run its stop rule ended (docs/run-config.md) says so in a note.
+    bool plannedStop = false;
+    for (const Event &e : reader.eventsOfKind(runId, -1, QStringLiteral("recorder.note")))
+        plannedStop = plannedStop || e.name.startsWith(QLatin1String("stopped by the run's stop rule"));
     for (const Process &p : reader.processes(runId)) {
-        Context ctx{reader, d.run, p, {}, {}, {}, {}, artifacts, {}, {}};
+        Context ctx{reader, d.run, p, {}, {}, {}, {}, artifacts, {}, {}, plannedStop};
         ctx.calls = decodeCalls(reader.events(runId, p.id));
         ctx.searches = reader.libSearches(runId, p.id);
         ctx.loads = reader.libLoads(runId, p.id);

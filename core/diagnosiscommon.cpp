@@ -28,6 +28,11 @@ QString lineText(const OutputLine &line)
     return QString::fromUtf8(line.bytes);
 }
 
+bool Context::stoppedAsPlanned() const
+{
+    return plannedStop && proc.endReason == EndReason::Signaled && (proc.signal == 15 || proc.signal == 9);
+}
+
 bool failedProcess(const Process &p, const Run &run)
 {
     if (p.endReason == EndReason::Exec)

@@ -11,7 +11,7 @@ namespace initscope::diag {
 void ruleDeath(const Context &ctx, QList<Finding> &out)
 {
     const bool hang = ctx.run.timedOut && ctx.proc.endReason != EndReason::Exited;
-    const bool crash = !hang && ctx.proc.endReason == EndReason::Signaled;
+    const bool crash = !hang && ctx.proc.endReason == EndReason::Signaled && !ctx.stoppedAsPlanned();
     if (!hang && !crash)
         return;
     const qint64 endNs = ctx.proc.endNs.value_or(ctx.run.durationNs);

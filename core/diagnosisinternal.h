@@ -47,6 +47,10 @@ struct Context {
     QList<Artifact> artifacts;
     QString driverLib; // path of the loaded libcuda, if any
     QString nvmlLib;
+    // The run was stopped as planned (its stop rule matched): SIGTERM/SIGKILL at the end is
+    // InitScope's doing, not a crash.
+    bool plannedStop = false;
+    bool stoppedAsPlanned() const;
 };
 
 QList<Call> decodeCalls(const QList<Event> &events);

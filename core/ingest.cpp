@@ -471,6 +471,8 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     };
     for (const auto &[ts, text] : runNotes)
         addEvent(-1, 0, ts, "recorder.note", text, QJsonObject{{QStringLiteral("text"), text}});
+    for (const QString &text : options.notes)
+        addEvent(-1, 0, tEnd, "recorder.note", text, QJsonObject{{QStringLiteral("text"), text}});
 
     QHash<QString, QString> sonames;
     QSet<QString> hashedLibraries;

@@ -18,6 +18,9 @@ struct IngestOptions {
     CallDecoderHook decodeCall;
     // Artifacts that belong to the run (shims, configs), added with the run's id.
     QList<Artifact> artifacts;
+    // Notes about the run as a whole (how it was stopped), added as recorder.note events at
+    // its end.
+    QStringList notes;
 };
 
 struct IngestStats {

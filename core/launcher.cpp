@@ -17,6 +17,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <map>
+#include <mutex>
 #include <poll.h>
 #include <set>
 #include <string>
@@ -297,6 +298,15 @@ LaunchResult Launcher::run()
     result.processEventsAvailable = haveEvents;
 
     d->sinks = std::make_unique<OutputSinks>(d->recordFd);
+    std::atomic<bool> stopHit{false};
+    std::string stopLine;
+    std::mutex stopLineMutex;
+    if (!spec.stopOnOutput.isEmpty()) {
+        std::vector<std::string> patterns;
+        for (const QString &p : spec.stopOnOutput)
+            patterns.push_back(p.toStdString());
+        d->sinks->watchLines(std::move(patterns), &stopHit, &stopLine, &stopLineMutex);
+    }
     int outPipe[2], errPipe[2], execPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) != 0 || ::pipe2(errPipe, O_CLOEXEC) != 0 ||
         ::pipe2(execPipe, O_CLOEXEC) != 0) {
@@ -407,6 +417,13 @@ LaunchResult Launcher::run()
         if (!stopping && deadlineNs && now >= deadlineNs) {
             result.timedOut = true;
             d->writeRunInfo(3, child);
+            stopping = true;
+        }
+        if (!stopping && stopHit.load()) {
+            // A planned end: the run did what it was started for.
+            std::lock_guard lock(stopLineMutex);
+            result.stoppedByRule = true;
+            result.stopLine = QString::fromStdString(stopLine);
             stopping = true;
         }
         const int cancels = d->cancelRequests.load();

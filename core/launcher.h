@@ -20,6 +20,8 @@ struct LaunchSpec {
     QString runDirectory;      // raw records go here; must exist
     QString socketName;        // abstract socket name ("@…") the recorder connects to
     bool forwardOutput = true; // pass the tree's output on to this process's stdout/stderr
+    // Stop the tree (as a timeout does) once any process prints a line containing one of these.
+    QStringList stopOnOutput;
 };
 
 struct LaunchResult {
@@ -30,6 +32,8 @@ struct LaunchResult {
     std::optional<int> exitSignal;
     bool timedOut = false;
     bool cancelled = false;
+    bool stoppedByRule = false; // a line matched LaunchSpec::stopOnOutput
+    QString stopLine;           // that line
     bool processEventsAvailable = false; // kernel process events gave every exit status
 };
 

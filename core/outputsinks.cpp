@@ -14,6 +14,8 @@
 #include <mutex>
 #include <poll.h>
 #include <sys/stat.h>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 
@@ -37,7 +39,38 @@ struct OutputSinks::Private {
         PipeId pipe{};
         std::thread thread;
         bool done = false;
+        std::string partial; // the line being assembled, for the stop patterns
     };
+
+    std::vector<std::string> patterns;
+    std::atomic<bool> *hit = nullptr;
+    std::string *hitLine = nullptr;
+    std::mutex *hitMutex = nullptr;
+
+    // Complete lines of s's stream checked against the stop patterns.
+    void watch(Sink *s, const char *data, size_t len)
+    {
+        if (patterns.empty() || hit->load())
+            return;
+        s->partial.append(data, len);
+        size_t start = 0;
+        for (size_t nl; (nl = s->partial.find('\n', start)) != std::string::npos; start = nl + 1) {
+            const std::string_view line(s->partial.data() + start, nl - start);
+            for (const std::string &p : patterns) {
+                if (line.find(p) == std::string_view::npos)
+                    continue;
+                std::lock_guard lock(*hitMutex);
+                if (!hit->load()) {
+                    *hitLine = std::string(line);
+                    hit->store(true);
+                }
+                return;
+            }
+        }
+        s->partial.erase(0, start);
+        if (s->partial.size() > 64 * 1024)
+            s->partial.erase(0, s->partial.size() - 64 * 1024); // a line without end: keep its tail
+    }
 
     int recordFd = -1;
     std::mutex mutex;
@@ -95,6 +128,7 @@ struct OutputSinks::Private {
             if (n <= 0)
                 break;
             record(*s, buffer.get(), size_t(n));
+            watch(s, buffer.get(), size_t(n));
             if (destinationOpen && !forward(s->destFd, buffer.get(), size_t(n))) {
                 // Without the recorder the writer would now get EPIPE/SIGPIPE; closing our read
                 // end gives it exactly that.
@@ -133,6 +167,15 @@ struct OutputSinks::Private {
         s->thread = std::thread([this, s] { pump(s); });
     }
 };
+
+void OutputSinks::watchLines(std::vector<std::string> patterns, std::atomic<bool> *hit, std::string *line,
+                             std::mutex *lineMutex)
+{
+    d->patterns = std::move(patterns);
+    d->hit = hit;
+    d->hitLine = line;
+    d->hitMutex = lineMutex;
+}
 
 OutputSinks::OutputSinks(int recordFd) : d(std::make_unique<Private>())
 {

@@ -4,8 +4,12 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 namespace initscope {
 
@@ -26,6 +30,10 @@ public:
     void addCaptured(pid_t pid, uint64_t imageKey, uint32_t stream, int readFd, int original);
     // Waits for every stream to reach end of file.
     void finish();
+
+    // Lines containing one of patterns (plain text) set *hit and keep the first such line in
+    // *line (guarded by *lineMutex). Set before the first stream is added.
+    void watchLines(std::vector<std::string> patterns, std::atomic<bool> *hit, std::string *line, std::mutex *lineMutex);
 
 private:
     struct Private;

@@ -72,11 +72,23 @@ bool loadRecordConfig(const QString &path, RecordOptions *options, QString *erro
     static const QStringList known = {QStringLiteral("name"), QStringLiteral("command"),
                                       QStringLiteral("workingDirectory"), QStringLiteral("environment"),
                                       QStringLiteral("timeoutSeconds"), QStringLiteral("shims"),
-                                      QStringLiteral("injection"), QStringLiteral("output")};
+                                      QStringLiteral("injection"), QStringLiteral("output"),
+                                      QStringLiteral("preset"), QStringLiteral("stopOnOutput")};
     for (auto it = o.begin(); it != o.end(); ++it) {
         if (!known.contains(it.key()))
             return fail(QStringLiteral("unknown key \"%1\"").arg(it.key()));
     }
+    // The preset first: every other key of the file overrides it.
+    const QJsonValue preset = o.value(QStringLiteral("preset"));
+    if (!preset.isUndefined()) {
+        QString why;
+        if (!preset.isString() || !applyRecordPreset(preset.toString(), options, &why))
+            return fail(preset.isString() ? why : QStringLiteral("\"preset\" must be a string"));
+    }
+    if (!stringList(o.value(QStringLiteral("stopOnOutput")), &options->stopOnOutput))
+        return fail(QStringLiteral("\"stopOnOutput\" must be an array of strings"));
+    if (o.contains(QStringLiteral("command")))
+        options->command.clear(); // the file's command replaces a preset's
     if (!stringList(o.value(QStringLiteral("command")), &options->command))
         return fail(QStringLiteral("\"command\" must be an array of strings"));
     options->runName = o.value(QStringLiteral("name")).toString(options->runName);

@@ -162,6 +162,10 @@ QByteArray recordOptionsToJson(const RecordOptions &options)
     o.insert(QStringLiteral("injection"), injectModeName(options.inject));
     if (!options.workingDirectory.isEmpty())
         o.insert(QStringLiteral("workingDirectory"), options.workingDirectory);
+    if (!options.stopOnOutput.isEmpty())
+        o.insert(QStringLiteral("stopOnOutput"), QJsonArray::fromStringList(options.stopOnOutput));
+    if (!options.preset.isEmpty())
+        o.insert(QStringLiteral("preset"), options.preset);
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -236,6 +240,7 @@ RecordResult Recording::record(const RecordOptions &options)
     if (options.timeoutSeconds)
         spec.timeoutMs = qint64(*options.timeoutSeconds * 1000.0);
     spec.forwardOutput = options.forwardOutput;
+    spec.stopOnOutput = options.stopOnOutput;
 
     // The machine as the target is about to see it: PCI, kernel driver, device nodes, modules.
     Artifact machine;
@@ -279,6 +284,8 @@ RecordResult Recording::record(const RecordOptions &options)
     for (const ShimSpec &shim : shims)
         ingestOptions.artifacts.append(fileArtifact(QStringLiteral("shim"), shim.path));
     ingestOptions.artifacts.append(machine);
+    if (result.launch.stoppedByRule)
+        ingestOptions.notes.append(QStringLiteral("stopped by the run's stop rule: a line matched: %1").arg(result.launch.stopLine));
     QString ingestError;
     if (!ingestRunDirectory(rawDir.path(), run, *writer, ingestOptions, &result.stats,
                             &ingestError)) {

@@ -40,7 +40,16 @@ struct RecordOptions {
     QByteArray baseEnvironmentOverride; // tests: NUL-separated base env instead of ours
     QList<ShimSpec> shims;
     InjectMode inject = InjectMode::Audit;
+    // Stop the tree once a line of output contains one of these (docs/run-config.md): the run
+    // ends as planned, not as a timeout.
+    QStringList stopOnOutput;
+    QString preset; // the preset the options started from, if any
 };
+
+// Presets (docs/run-config.md): "probe", "ollama", "custom". Fills options as the preset says;
+// what is set afterwards overrides it. False with *error for an unknown name.
+bool applyRecordPreset(const QString &name, RecordOptions *options, QString *error);
+QStringList recordPresetNames();
 
 // Reads a run config (JSON, docs/run-config.md) into options. Returns false with a one-line
 // error naming the file and the problem.

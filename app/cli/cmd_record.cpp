@@ -59,7 +59,9 @@ int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
     }
     const LaunchResult &l = result.launch;
     QString outcome;
-    if (l.timedOut)
+    if (l.stoppedByRule)
+        outcome = QStringLiteral("stopped as planned (a line matched the stop rule: %1)").arg(l.stopLine.left(160));
+    else if (l.timedOut)
         outcome = QStringLiteral("timed out, process tree killed");
     else if (l.cancelled)
         outcome = QStringLiteral("cancelled, process tree killed");
@@ -72,6 +74,8 @@ int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
                  static_cast<long long>(result.stats.outputBytes), qPrintable(result.bundlePath));
     if (!result.rawDirectory.isEmpty())
         std::fprintf(stderr, "initscope: raw records kept in %s\n", qPrintable(result.rawDirectory));
+    if (l.stoppedByRule)
+        return ExitOk; // the run did what it was started for
     if (l.timedOut)
         return ExitTimeout;
     if (l.cancelled)
@@ -122,7 +126,16 @@ int cmdRecord(const QStringList &args)
                                     QStringLiteral("Read the run from a JSON run config; options given "
                                                    "on the command line add to it or override it."),
                                     QStringLiteral("FILE"));
-    parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name, shim, inject, config});
+    const QCommandLineOption preset(QStringLiteral("preset"),
+                                    QStringLiteral("Start from a preset: probe, ollama (ollama serve on a free "
+                                                   "loopback port, a private model folder, OLLAMA_DEBUG=2, stopped "
+                                                   "when discovery has finished or after 60 s) or custom."),
+                                    QStringLiteral("NAME"));
+    const QCommandLineOption stopOn(QStringLiteral("stop-on"),
+                                    QStringLiteral("Stop the tree, as planned, once a line of output contains TEXT "
+                                                   "(repeatable)."),
+                                    QStringLiteral("TEXT"));
+    parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name, shim, inject, config, preset, stopOn});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The program and its arguments."),
                                  QStringLiteral("-- COMMAND [ARGS...]"));
     if (!parser.parse(QStringList{QStringLiteral("initscope record")} + args)) {
@@ -134,6 +147,13 @@ int cmdRecord(const QStringList &args)
         return ExitOk;
     }
     RecordOptions options;
+    if (parser.isSet(preset)) {
+        QString error;
+        if (!applyRecordPreset(parser.value(preset), &options, &error)) {
+            std::fprintf(stderr, "initscope record: %s\n", qPrintable(error));
+            return ExitUsage;
+        }
+    }
     if (parser.isSet(config)) {
         QString error;
         if (!loadRecordConfig(parser.value(config), &options, &error)) {
@@ -155,6 +175,7 @@ int cmdRecord(const QStringList &args)
         options.setEnv << kv;
     }
     options.unsetEnv << parser.values(unset);
+    options.stopOnOutput << parser.values(stopOn);
     options.cleanEnv = options.cleanEnv || parser.isSet(clean);
     for (const QString &value : parser.values(shim)) {
         // PATH[:SONAME] — a SONAME never contains '/', a path may contain ':'.
