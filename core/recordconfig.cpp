@@ -68,7 +68,19 @@ bool loadRecordConfig(const QString &path, RecordOptions *options, QString *erro
                         .arg(parseError.offset));
     if (!doc.isObject())
         return fail(QStringLiteral("a run config is a JSON object"));
-    const QJsonObject o = doc.object();
+    QString why;
+    if (!applyRecordConfig(doc.object(), options, &why))
+        return fail(why);
+    return true;
+}
+
+bool applyRecordConfig(const QJsonObject &o, RecordOptions *options, QString *error)
+{
+    auto fail = [&](const QString &why) {
+        if (error)
+            *error = why;
+        return false;
+    };
     static const QStringList known = {QStringLiteral("name"), QStringLiteral("command"),
                                       QStringLiteral("workingDirectory"), QStringLiteral("environment"),
                                       QStringLiteral("timeoutSeconds"), QStringLiteral("shims"),

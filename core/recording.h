@@ -6,6 +6,7 @@
 #include "launcher.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -54,6 +55,8 @@ QStringList recordPresetNames();
 // Reads a run config (JSON, docs/run-config.md) into options. Returns false with a one-line
 // error naming the file and the problem.
 bool loadRecordConfig(const QString &path, RecordOptions *options, QString *error);
+// The same for a config already parsed; *error without the file name.
+bool applyRecordConfig(const QJsonObject &config, RecordOptions *options, QString *error);
 
 // Names copied from our environment when the run starts from a clean environment.
 inline const QStringList kCleanEnvironment = {QStringLiteral("PATH"), QStringLiteral("HOME"),

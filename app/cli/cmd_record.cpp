@@ -1,10 +1,16 @@
 // initscope record: run a command with the recorder injected and save a bundle.
 #include "commands.h"
 
+#include "bundleruns.h"
 #include "recording.h"
+#include "runmatrix.h"
 
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QRegularExpression>
 
 #include <csignal>
 #include <cstdio>
@@ -85,6 +91,52 @@ int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
     return l.exitCode.value_or(ExitInternal);
 }
 
+// Records each variation of a matrix into its own bundle in outputDir, then prints the grid.
+// Ctrl-C stops the variation being recorded and skips the rest; what was recorded stays.
+int recordMatrix(const QString &path, QString outputDir, bool json)
+{
+    RunMatrix matrix;
+    QString error;
+    if (!loadRunMatrix(path, &matrix, &error)) {
+        std::fprintf(stderr, "initscope record: %s\n", qPrintable(error));
+        return QFileInfo::exists(path) ? ExitBadInput : ExitNoInput;
+    }
+    if (outputDir.isEmpty())
+        outputDir = QFileInfo(path).completeBaseName() + QStringLiteral("-matrix");
+    if (!QDir().mkpath(outputDir)) {
+        std::fprintf(stderr, "initscope record: cannot create the folder %s\n", qPrintable(outputDir));
+        return ExitCantCreate;
+    }
+    QList<MatrixOutcome> rows;
+    int index = 0;
+    bool interrupted = false;
+    for (const MatrixVariation &v : matrix.variations) {
+        ++index;
+        RecordOptions options = v.options;
+        QString slug = v.name.toLower();
+        slug.replace(QRegularExpression(QStringLiteral("[^a-z0-9]+")), QStringLiteral("-"));
+        options.outputPath = QDir(outputDir).filePath(QStringLiteral("%1-%2.initscope").arg(index, 2, 10, QLatin1Char('0')).arg(slug));
+        QFile::remove(options.outputPath);
+        options.forwardOutput = false;
+        std::fprintf(stderr, "[%d/%lld] %s\n", index, static_cast<long long>(matrix.variations.size()), qPrintable(v.name));
+        RecordResult result;
+        const int rc = recordAndSummarize(options, &result);
+        rows.append(summarizeMatrixRun(v.name, options.outputPath));
+        if (result.launch.cancelled || rc == 130) {
+            interrupted = true;
+            break;
+        }
+    }
+    writeStdout(json ? QJsonDocument(matrixToJson(matrix.name, rows)).toJson(QJsonDocument::Indented)
+                     : formatMatrixGrid(rows).toUtf8());
+    if (interrupted) {
+        std::fprintf(stderr, "initscope record: interrupted after %lld of %lld variations\n",
+                     static_cast<long long>(rows.size()), static_cast<long long>(matrix.variations.size()));
+        return 130;
+    }
+    return ExitOk;
+}
+
 int cmdRecord(const QStringList &args)
 {
     QCommandLineParser parser;
@@ -135,7 +187,13 @@ int cmdRecord(const QStringList &args)
                                     QStringLiteral("Stop the tree, as planned, once a line of output contains TEXT "
                                                    "(repeatable)."),
                                     QStringLiteral("TEXT"));
-    parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name, shim, inject, config, preset, stopOn});
+    const QCommandLineOption matrix(QStringLiteral("matrix"),
+                                    QStringLiteral("Record every variation of a run matrix (JSON, docs/run-config.md), "
+                                                   "one bundle each in the -o folder, and print the grid of outcomes."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("With --matrix: print the grid as JSON."));
+    parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name, shim, inject, config, preset, stopOn,
+                       matrix, json});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The program and its arguments."),
                                  QStringLiteral("-- COMMAND [ARGS...]"));
     if (!parser.parse(QStringList{QStringLiteral("initscope record")} + args)) {
@@ -146,6 +204,8 @@ int cmdRecord(const QStringList &args)
         std::printf("%s", qPrintable(parser.helpText()));
         return ExitOk;
     }
+    if (parser.isSet(matrix))
+        return recordMatrix(parser.value(matrix), parser.value(output), parser.isSet(json));
     RecordOptions options;
     if (parser.isSet(preset)) {
         QString error;

@@ -95,3 +95,65 @@ TEST(StopRule, UnknownPresetIsAUsageError)
     EXPECT_EQ(run.exitCode, 64);
     EXPECT_TRUE(run.err.contains("unknown preset \"bogus\" (known: probe, ollama, custom)")) << run.err.toStdString();
 }
+
+TEST(Matrix, FiveVariationsOfTheFakeGpuEachGetABundleAndAGridRow)
+{
+    QTemporaryDir dir;
+    const QString fake = QStringLiteral(FAKEGPU_DIR "/default");
+    const QJsonObject base{{QStringLiteral("command"), QJsonArray{binary(QStringLiteral("initscope-probe")), QStringLiteral("--driver-only")}},
+                           {QStringLiteral("shims"), QJsonArray{QJsonObject{{QStringLiteral("path"), fake + QStringLiteral("/libcuda.so.1")}},
+                                                                QJsonObject{{QStringLiteral("path"), fake + QStringLiteral("/libnvidia-ml.so.1")}}}},
+                           {QStringLiteral("environment"), QJsonObject{{QStringLiteral("set"), QJsonObject{{QStringLiteral("INITSCOPE_FAKEGPU_MODE"), QStringLiteral("healthy")}}}}}};
+    auto set = [](const char *name, const char *value) {
+        return QJsonObject{{QStringLiteral("set"), QJsonObject{{QLatin1String(name), QLatin1String(value)}}}};
+    };
+    const QJsonArray variations{
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("healthy")}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("incident")}, {QStringLiteral("environment"), set("INITSCOPE_FAKEGPU_MODE", "no-export-tables")}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("hidden devices")}, {QStringLiteral("environment"), set("CUDA_VISIBLE_DEVICES", "-1")}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("no shims")}, {QStringLiteral("shims"), QJsonArray{}}},
+        QJsonObject{{QStringLiteral("name"), QStringLiteral("bind now")}, {QStringLiteral("environment"), set("LD_BIND_NOW", "1")}}};
+    const QString file = dir.filePath(QStringLiteral("m.json"));
+    QFile f(file);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write(QJsonDocument(QJsonObject{{QStringLiteral("name"), QStringLiteral("fake modes")},
+                                      {QStringLiteral("base"), base},
+                                      {QStringLiteral("variations"), variations}})
+                .toJson());
+    f.close();
+    const QString out = dir.filePath(QStringLiteral("runs"));
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("--matrix"), file, QStringLiteral("-o"), out, QStringLiteral("--json")}, 120000);
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    const QJsonArray rows = QJsonDocument::fromJson(run.out).object().value(QLatin1String("runs")).toArray();
+    ASSERT_EQ(rows.size(), 5);
+    auto row = [&](int i, const char *key) { return rows[i].toObject().value(QLatin1String(key)).toString(); };
+    EXPECT_EQ(row(0, "end"), QStringLiteral("exit 0"));
+    EXPECT_EQ(row(0, "devices"), QStringLiteral("1 (CUDA driver API)"));
+    EXPECT_EQ(row(0, "topFinding"), QStringLiteral("no departure"));
+    EXPECT_EQ(row(1, "topFinding"), QStringLiteral("export table CUDART_INTERFACE refused"));
+    EXPECT_EQ(row(2, "topFinding"), QStringLiteral("CUDA_VISIBLE_DEVICES=\"-1\" hides every device"));
+    EXPECT_EQ(row(3, "topFinding"), QStringLiteral("libcuda.so.1 not found"));
+    EXPECT_TRUE(row(3, "errorLine").contains(QLatin1String("cannot open shared object file"))) << row(3, "errorLine").toStdString();
+    EXPECT_EQ(row(4, "end"), QStringLiteral("exit 0"));
+    for (int i = 0; i < 5; ++i) {
+        auto reader = openBundle(row(i, "bundle"));
+        ASSERT_TRUE(reader) << row(i, "bundle").toStdString();
+        EXPECT_EQ(reader->runs().first().name, row(i, "variation"));
+    }
+    EXPECT_TRUE(run.err.contains("[5/5] bind now")) << "progress per variation";
+}
+
+TEST(Matrix, BadMatrixFilesAreOneClearError)
+{
+    QTemporaryDir dir;
+    EXPECT_EQ(runInitscope({QStringLiteral("record"), QStringLiteral("--matrix"), dir.filePath(QStringLiteral("absent.json"))}).exitCode, 66);
+    const QString file = dir.filePath(QStringLiteral("bad.json"));
+    QFile f(file);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write(R"({"base": {"command": ["/bin/true"]}, "variations": [{"name": "x", "colour": "red"}]})");
+    f.close();
+    const CliRun bad = runInitscope({QStringLiteral("record"), QStringLiteral("--matrix"), file});
+    EXPECT_EQ(bad.exitCode, 65);
+    EXPECT_TRUE(bad.err.contains("variation \"x\": unknown key \"colour\"")) << bad.err.toStdString();
+    EXPECT_EQ(bad.err.count('\n'), 1);
+}
