@@ -85,7 +85,8 @@ bool applyRecordConfig(const QJsonObject &o, RecordOptions *options, QString *er
                                       QStringLiteral("workingDirectory"), QStringLiteral("environment"),
                                       QStringLiteral("timeoutSeconds"), QStringLiteral("shims"),
                                       QStringLiteral("injection"), QStringLiteral("output"),
-                                      QStringLiteral("preset"), QStringLiteral("stopOnOutput")};
+                                      QStringLiteral("preset"), QStringLiteral("stopOnOutput"),
+                                      QStringLiteral("collect")};
     for (auto it = o.begin(); it != o.end(); ++it) {
         if (!known.contains(it.key()))
             return fail(QStringLiteral("unknown key \"%1\"").arg(it.key()));
@@ -97,6 +98,10 @@ bool applyRecordConfig(const QJsonObject &o, RecordOptions *options, QString *er
         if (!preset.isString() || !applyRecordPreset(preset.toString(), options, &why))
             return fail(preset.isString() ? why : QStringLiteral("\"preset\" must be a string"));
     }
+    if (o.contains(QStringLiteral("collect")))
+        options->collect.clear();
+    if (!stringList(o.value(QStringLiteral("collect")), &options->collect))
+        return fail(QStringLiteral("\"collect\" must be an array of file patterns"));
     if (!stringList(o.value(QStringLiteral("stopOnOutput")), &options->stopOnOutput))
         return fail(QStringLiteral("\"stopOnOutput\" must be an array of strings"));
     if (o.contains(QStringLiteral("command")))

@@ -15,6 +15,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QSysInfo>
 #include <QTemporaryDir>
 
@@ -140,6 +141,31 @@ QStringList effectiveEnvironment(const RecordOptions &options)
     return env;
 }
 
+// The files the run's "collect" patterns match now that it has ended, as artifacts with their
+// content (at most 16 MiB of each; the size and hash are of the whole file).
+QList<Artifact> collectFiles(const QStringList &patterns, const QString &workingDirectory)
+{
+    QList<Artifact> out;
+    QSet<QString> seen;
+    for (const QString &pattern : patterns) {
+        const QFileInfo where(QDir(workingDirectory.isEmpty() ? QDir::currentPath() : workingDirectory), pattern);
+        QDir dir = where.dir();
+        const QStringList names = dir.entryList({where.fileName()}, QDir::Files | QDir::Readable, QDir::Name);
+        for (const QString &name : names) {
+            const QString path = dir.absoluteFilePath(name);
+            if (seen.contains(path))
+                continue;
+            seen.insert(path);
+            Artifact a = fileArtifact(QStringLiteral("collected"), path);
+            QFile f(path);
+            if (f.open(QIODevice::ReadOnly))
+                a.content = f.read(16 << 20);
+            out.append(a);
+        }
+    }
+    return out;
+}
+
 QByteArray recordOptionsToJson(const RecordOptions &options)
 {
     QJsonObject set;
@@ -166,6 +192,8 @@ QByteArray recordOptionsToJson(const RecordOptions &options)
         o.insert(QStringLiteral("stopOnOutput"), QJsonArray::fromStringList(options.stopOnOutput));
     if (!options.preset.isEmpty())
         o.insert(QStringLiteral("preset"), options.preset);
+    if (!options.collect.isEmpty())
+        o.insert(QStringLiteral("collect"), QJsonArray::fromStringList(options.collect));
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -284,6 +312,7 @@ RecordResult Recording::record(const RecordOptions &options)
     for (const ShimSpec &shim : shims)
         ingestOptions.artifacts.append(fileArtifact(QStringLiteral("shim"), shim.path));
     ingestOptions.artifacts.append(machine);
+    ingestOptions.artifacts.append(collectFiles(options.collect, options.workingDirectory));
     if (result.launch.stoppedByRule)
         ingestOptions.notes.append(QStringLiteral("stopped by the run's stop rule: a line matched: %1").arg(result.launch.stopLine));
     QString ingestError;

@@ -45,6 +45,9 @@ struct RecordOptions {
     // ends as planned, not as a timeout.
     QStringList stopOnOutput;
     QString preset; // the preset the options started from, if any
+    // Files to keep with the run once it has ended (the shims' own logs): glob patterns, each
+    // matching file stored in the bundle as an artifact of kind "collected" (up to 16 MiB each).
+    QStringList collect;
 };
 
 // Presets (docs/run-config.md): "probe", "ollama", "custom". Fills options as the preset says;

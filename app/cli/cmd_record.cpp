@@ -192,8 +192,12 @@ int cmdRecord(const QStringList &args)
                                                    "one bundle each in the -o folder, and print the grid of outcomes."),
                                     QStringLiteral("FILE"));
     const QCommandLineOption json(QStringLiteral("json"), QStringLiteral("With --matrix: print the grid as JSON."));
+    const QCommandLineOption collect(QStringLiteral("collect"),
+                                     QStringLiteral("Keep the files matching PATTERN (e.g. the shim's own log) in the "
+                                                    "bundle once the run has ended (repeatable)."),
+                                     QStringLiteral("PATTERN"));
     parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name, shim, inject, config, preset, stopOn,
-                       matrix, json});
+                       matrix, json, collect});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The program and its arguments."),
                                  QStringLiteral("-- COMMAND [ARGS...]"));
     if (!parser.parse(QStringList{QStringLiteral("initscope record")} + args)) {
@@ -236,6 +240,7 @@ int cmdRecord(const QStringList &args)
     }
     options.unsetEnv << parser.values(unset);
     options.stopOnOutput << parser.values(stopOn);
+    options.collect << parser.values(collect);
     options.cleanEnv = options.cleanEnv || parser.isSet(clean);
     for (const QString &value : parser.values(shim)) {
         // PATH[:SONAME] — a SONAME never contains '/', a path may contain ':'.

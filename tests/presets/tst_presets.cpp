@@ -157,3 +157,29 @@ TEST(Matrix, BadMatrixFilesAreOneClearError)
     EXPECT_TRUE(bad.err.contains("variation \"x\": unknown key \"colour\"")) << bad.err.toStdString();
     EXPECT_EQ(bad.err.count('\n'), 1);
 }
+
+TEST(Collect, FilesMatchingThePatternAreKeptInTheBundleAfterTheRun)
+{
+    QTemporaryDir dir;
+    const QString bundle = dir.filePath(QStringLiteral("collect.initscope"));
+    const QString logs = dir.filePath(QStringLiteral("logs"));
+    ASSERT_TRUE(QDir().mkpath(logs));
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle,
+                                     QStringLiteral("--collect"), logs + QStringLiteral("/shim-*.log"), QStringLiteral("--"),
+                                     QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                                     QStringLiteral("echo '2025-11-01 10:00:00.123 shim: cuInit forwarded' > %1/shim-$$.log; echo other > %1/other.txt").arg(logs)});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    auto reader = openBundle(bundle);
+    ASSERT_TRUE(reader);
+    QStringList collected;
+    for (const Artifact &a : reader->artifacts(reader->runs().first().id))
+        if (a.kind == QLatin1String("collected")) {
+            collected.append(QFileInfo(a.path).fileName());
+            EXPECT_TRUE(a.content.contains("shim: cuInit forwarded"));
+            EXPECT_EQ(a.sha256.size(), 64);
+        }
+    ASSERT_EQ(collected.size(), 1);
+    EXPECT_TRUE(collected.first().startsWith(QLatin1String("shim-")));
+    const QJsonObject config = QJsonDocument::fromJson(reader->runs().first().configJson).object();
+    EXPECT_EQ(config.value(QLatin1String("collect")).toArray().size(), 1);
+}
