@@ -25,5 +25,6 @@ int cmdDiagnose(const QStringList &args);
 int cmdSymbols(const QStringList &args);
 int cmdDevice(const QStringList &args);
 int cmdDiff(const QStringList &args);
+int cmdRetry(const QStringList &args);
 
 } // namespace initscope::cli

@@ -27,6 +27,8 @@ constexpr Command kCommands[] = {
      initscope::cli::cmdDevice},
     {"diff", "align two runs and show the first divergence and every other difference",
      initscope::cli::cmdDiff},
+    {"retry", "record a run again with one thing changed and show how it differs",
+     initscope::cli::cmdRetry},
     {"demo", "record initscope-probe, print its report and open the GUI",
      initscope::cli::cmdDemo},
 };

@@ -8,6 +8,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QFileInfo>
+#include <QProcess>
 #include <QTemporaryDir>
 
 #include <gtest/gtest.h>
@@ -123,4 +125,38 @@ TEST_F(DiffTest, CliExitsZeroWhenEquivalentOneWhenDifferentTwoOnErrorAndPrintsJs
     EXPECT_EQ(missing.err.count('\n'), 1) << missing.err.toStdString();
     EXPECT_EQ(runInitscope({QStringLiteral("diff"), a}).exitCode, 2);
     EXPECT_EQ(runInitscope({QStringLiteral("diff"), QStringLiteral("--run"), QStringLiteral("7"), a, a}).exitCode, 2);
+}
+
+TEST_F(DiffTest, RetryListsVariationsRecordsOneAndShowsWhereItDiffersFromTheOriginal)
+{
+    const QString original = record(QStringLiteral("incident"), QStringLiteral("no-export-tables"));
+    const CliRun list = runInitscope({QStringLiteral("retry"), original});
+    ASSERT_EQ(list.exitCode, 0) << list.err.toStdString();
+    for (const char *id : {"without-shims", "only-shim-1", "fakegpu-healthy", "bind-now", "inject-ld-preload", "visible-devices-0"})
+        EXPECT_TRUE(list.out.contains(id)) << id << "\n" << list.out.toStdString();
+    EXPECT_FALSE(list.out.contains("fakegpu-no-export-tables")) << "not the mode the run already had";
+    const QString retried = dir.filePath(QStringLiteral("retry.initscope"));
+    const CliRun run = runInitscope({QStringLiteral("retry"), QStringLiteral("-o"), retried, original, QStringLiteral("fakegpu-healthy")}, 120000);
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    EXPECT_TRUE(run.out.contains("First divergence  cuGetExportTable(CUDART_INTERFACE) → CUDA_ERROR_NOT_SUPPORTED in A, CUDA_SUCCESS in B"))
+        << run.out.toStdString();
+    auto reader = openBundle(retried);
+    ASSERT_TRUE(reader);
+    EXPECT_TRUE(reader->runs().first().configJson.contains("\"INITSCOPE_FAKEGPU_MODE\":\"healthy\""));
+    EXPECT_EQ(runInitscope({QStringLiteral("retry"), original, QStringLiteral("no-such-variation")}).exitCode, 64);
+}
+
+// A bundle from another machine: nothing runs without --yes, and the command is shown first.
+TEST_F(DiffTest, RetryOfARunFromAnotherMachineShowsTheCommandAndRunsNothing)
+{
+    const QString original = record(QStringLiteral("foreign"), QStringLiteral("healthy"));
+    ASSERT_EQ(QProcess::execute(QStringLiteral("sqlite3"), {original, QStringLiteral("UPDATE runs SET hostname = 'gpu-box-7'")}), 0);
+    const QString target = dir.filePath(QStringLiteral("never.initscope"));
+    const CliRun run = runInitscope({QStringLiteral("retry"), QStringLiteral("-o"), target, original, QStringLiteral("bind-now")});
+    EXPECT_EQ(run.exitCode, 1);
+    EXPECT_TRUE(run.out.contains("was recorded on gpu-box-7, not on this machine")) << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("command      ")) << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("LD_BIND_NOW=1")) << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("Nothing was run. Add --yes to run it here.")) << run.out.toStdString();
+    EXPECT_FALSE(QFileInfo::exists(target));
 }
