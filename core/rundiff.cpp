@@ -285,12 +285,28 @@ RunDiff diffRuns(const DiffSide &da, const DiffSide &db)
                 CallDifference c;
                 c.processA = pair.a;
                 c.processB = pair.b;
+                AlignedCall step;
+                step.processA = pair.a;
+                step.processB = pair.b;
+                if (x >= 0) {
+                    step.eventA = ia[x].eventId;
+                    step.tsA = ia[x].tsNs;
+                    step.resultA = ia[x].result;
+                    step.call = ia[x].key;
+                }
+                if (y >= 0) {
+                    step.eventB = ib[y].eventId;
+                    step.tsB = ib[y].tsNs;
+                    step.resultB = ib[y].result;
+                    step.call = ib[y].key;
+                }
                 if (x >= 0 && y >= 0) {
                     const Item &l = ia[x], &r = ib[y];
                     lastA = l.tsNs;
                     lastB = r.tsNs;
                     if (l.result == r.result && l.answer == r.answer) {
                         ++d.alignedCalls;
+                        d.alignment.append(step);
                         continue;
                     }
                     c.kind = l.result != r.result ? CallDifference::Kind::ResultDiffers : CallDifference::Kind::AnswerDiffers;
@@ -318,6 +334,8 @@ RunDiff diffRuns(const DiffSide &da, const DiffSide &db)
                     c.call = ib[y].key;
                     c.resultB = ib[y].result;
                 }
+                step.difference = int(d.calls.size());
+                d.alignment.append(step);
                 d.calls.append(c);
             }
         }

@@ -41,12 +41,23 @@ struct CallDifference {
 };
 QString callDifferenceKindName(CallDifference::Kind kind); // "only-in-a", "only-in-b", "result", "answer"
 
+// One step of an aligned call sequence, equal or not (the compare view lists them all).
+struct AlignedCall {
+    qint64 processA = -1, processB = -1;
+    qint64 eventA = -1, eventB = -1; // -1 on the side that did not make the call
+    qint64 tsA = -1, tsB = -1;
+    QString call;
+    QString resultA, resultB;
+    int difference = -1; // index into RunDiff::calls, -1 when the step is the same on both sides
+};
+
 struct RunDiff {
     QString labelA, labelB;
     QList<ProcessPair> processes;
     std::optional<CallDifference> first; // the first divergence, by time in A (then B)
     QList<CallDifference> calls;         // every call difference, in order
     int alignedCalls = 0;                // pairs aligned and equal
+    QList<AlignedCall> alignment;        // every step of every matched thread, in order
     QStringList resolverOnlyA, resolverOnlyB; // names resolved on one side only (kept apart)
     QStringList libraries;  // "only in A: loaded /x/libcuda.so.1", "search for X: found in A, not found in B"
     QStringList environment; // "pid 12 ↔ 13: CUDA_VISIBLE_DEVICES: unset → -1"
