@@ -1,9 +1,15 @@
 // initscope-gui: opens InitScope bundles for inspection.
+#include "bundle.h"
+#include "compareview.h"
 #include "mainwindow.h"
+#include "rundiff.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QMessageBox>
 #include <QTimer>
+
+#include <memory>
 
 int main(int argc, char **argv)
 {
@@ -22,7 +28,36 @@ int main(int argc, char **argv)
     parser.addPositionalArgument(QStringLiteral("file"),
                                  QStringLiteral("Bundles (.initscope) to open."),
                                  QStringLiteral("[file...]"));
+    const QCommandLineOption compare(QStringLiteral("compare"),
+                                     QStringLiteral("Compare the first runs of two bundles, A and B, side by side "
+                                                    "(A and B given as the two files)."));
+    parser.addOption(compare);
     parser.process(app);
+
+    if (parser.isSet(compare)) {
+        const QStringList files = parser.positionalArguments();
+        if (files.size() != 2) {
+            QMessageBox::critical(nullptr, QStringLiteral("InitScope"), QStringLiteral("--compare needs two bundles, A and B."));
+            return 2;
+        }
+        std::unique_ptr<initscope::BundleReader> readers[2];
+        for (int i = 0; i < 2; ++i) {
+            initscope::BundleError error;
+            readers[i] = initscope::BundleReader::open(files[i], &error);
+            if (!readers[i] || readers[i]->runs().isEmpty()) {
+                QMessageBox::critical(nullptr, QStringLiteral("InitScope"),
+                                      QStringLiteral("%1 cannot be compared: %2").arg(files[i], error.message));
+                return 2;
+            }
+        }
+        initscope::ui::CompareView view;
+        view.setWindowTitle(QStringLiteral("Compare — InitScope"));
+        view.setDiff(initscope::diffRuns({readers[0].get(), readers[0]->runs().first().id, QStringLiteral("%1").arg(files[0])},
+                                         {readers[1].get(), readers[1]->runs().first().id, QStringLiteral("%1").arg(files[1])}));
+        view.resize(1400, 900);
+        view.show();
+        return QApplication::exec();
+    }
 
     initscope::ui::MainWindow window;
     window.show();

@@ -1,0 +1,37 @@
+// The aligned calls of two runs, one row per step: A's call and result beside B's, differing
+// steps tinted, the first divergence marked.
+#pragma once
+
+#include "rundiff.h"
+
+#include <QAbstractTableModel>
+
+namespace initscope::ui
+{
+
+class CompareModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column { StepColumn, TimeAColumn, CallColumn, ResultAColumn, TimeBColumn, ResultBColumn, ColumnCount };
+    enum Role { DifferenceRole = Qt::UserRole + 1, EventARole, EventBRole };
+
+    explicit CompareModel(QObject *parent = nullptr);
+
+    void setDiff(const RunDiff &diff);
+    const RunDiff &diff() const { return m_diff; }
+    // Row of the first divergence, -1 when the runs do not diverge.
+    int firstDivergenceRow() const;
+    // Next (or previous) differing row after (before) row, wrapping; -1 when none.
+    int nextDifference(int row, bool forward) const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    RunDiff m_diff;
+};
+
+} // namespace initscope::ui
