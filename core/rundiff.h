@@ -67,7 +67,13 @@ struct RunDiff {
     bool equivalent() const;
 };
 
-RunDiff diffRuns(const DiffSide &a, const DiffSide &b);
+struct DiffOptions {
+    // Compare which library answered aligned calls. Off against a reference of the real
+    // driver, where a shim answering instead of the driver is the point, not a difference.
+    bool compareAnswers = true;
+};
+
+RunDiff diffRuns(const DiffSide &a, const DiffSide &b, const DiffOptions &options = {});
 
 QString formatRunDiffText(const RunDiff &diff);
 QJsonObject runDiffToJson(const RunDiff &diff); // {"format": "initscope-diff", "version": 1, …}

@@ -5,6 +5,8 @@
 #include "bundleruns.h"
 #include "rundiff.h"
 
+#include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
 
@@ -16,6 +18,7 @@ namespace {
 
 constexpr char kHelp[] =
     "usage: initscope diff [--run N] [--run M] [--json] A B\n"
+    "       initscope diff --reference [--run N] [--json] A\n"
     "\n"
     "Align two recorded runs and show where they part: the first divergence (a call made in\n"
     "one run only, a different result, a different answering library), every other call\n"
@@ -26,10 +29,47 @@ constexpr char kHelp[] =
     "\n"
     "options:\n"
     "  --run N     the run to compare (once for A, once more for B)\n"
+    "  --reference compare A with the recording of the same program on a real driver\n"
+    "              (resources/reference; $INITSCOPE_REFERENCE_DIR adds a folder)\n"
     "  --json      print one JSON document (format \"initscope-diff\")\n"
     "  -h, --help  show this help\n";
 
 constexpr int kExitDiffError = 2;
+
+QStringList referenceDirs()
+{
+    QStringList dirs;
+    const QString env = qEnvironmentVariable("INITSCOPE_REFERENCE_DIR");
+    if (!env.isEmpty())
+        dirs.append(env);
+    dirs.append(QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../share/initscope/reference")));
+    dirs.append(QStringLiteral(INITSCOPE_SOURCE_REFERENCE_DIR));
+    return dirs;
+}
+
+QString programOf(const BundleReader &reader, qint64 runId)
+{
+    const QList<Process> processes = reader.processes(runId);
+    if (processes.isEmpty())
+        return QString();
+    const Process &p = processes.first();
+    return QFileInfo(p.exe.isEmpty() ? p.argv.value(0) : p.exe).fileName();
+}
+
+// The reference bundle recorded from the same program as A's run, if one exists.
+QString findReference(const QString &program)
+{
+    for (const QString &dir : referenceDirs()) {
+        QDir d(dir);
+        for (const QString &name : d.entryList({QStringLiteral("*.initscope")}, QDir::Files, QDir::Name)) {
+            BundleError error;
+            const auto reader = BundleReader::open(d.filePath(name), &error);
+            if (reader && !reader->runs().isEmpty() && programOf(*reader, reader->runs().first().id) == program)
+                return d.filePath(name);
+        }
+    }
+    return QString();
+}
 
 int fail(const QString &message)
 {
@@ -43,7 +83,7 @@ int cmdDiff(const QStringList &args)
 {
     QStringList files;
     QList<qint64> runs;
-    bool json = false;
+    bool json = false, reference = false;
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
         if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
@@ -51,6 +91,8 @@ int cmdDiff(const QStringList &args)
             return ExitOk;
         } else if (a == QLatin1String("--json")) {
             json = true;
+        } else if (a == QLatin1String("--reference")) {
+            reference = true;
         } else if (a == QLatin1String("--run")) {
             bool ok = false;
             const qint64 id = i + 1 < args.size() ? args[++i].toLongLong(&ok) : 0;
@@ -64,6 +106,22 @@ int cmdDiff(const QStringList &args)
         } else {
             files.append(a);
         }
+    }
+    if (reference) {
+        if (files.size() != 1)
+            return fail(QStringLiteral("--reference compares one bundle, A, with the matching reference"));
+        BundleError error;
+        const auto a = BundleReader::open(files.first(), &error);
+        if (!QFileInfo::exists(files.first()))
+            return fail(QStringLiteral("%1: no such file").arg(files.first()));
+        if (!a || a->runs().isEmpty())
+            return fail(a ? QStringLiteral("%1 holds no runs").arg(files.first()) : error.message.simplified());
+        const QString program = programOf(*a, runs.isEmpty() ? a->runs().first().id : runs.first());
+        const QString found = findReference(program);
+        if (found.isEmpty())
+            return fail(QStringLiteral("no reference recording of %1 (looked in %2)").arg(program, referenceDirs().join(QStringLiteral(", "))));
+        files.append(found);
+        runs = runs.mid(0, 1);
     }
     if (files.size() != 2)
         return fail(QStringLiteral("give two bundles, A and B (the same file twice to compare two of its runs)"));
@@ -90,7 +148,8 @@ int cmdDiff(const QStringList &args)
             return fail(QStringLiteral("%1 has no run %2").arg(files[i]).arg(ids[i]));
     }
     const RunDiff diff = diffRuns({readers[0].get(), ids[0], QStringLiteral("%1 run %2").arg(files[0]).arg(ids[0])},
-                                  {readers[1].get(), ids[1], QStringLiteral("%1 run %2").arg(files[1]).arg(ids[1])});
+                                  {readers[1].get(), ids[1], QStringLiteral("%1 run %2").arg(files[1]).arg(ids[1])},
+                                  DiffOptions{!reference});
     writeStdout(json ? QJsonDocument(runDiffToJson(diff)).toJson(QJsonDocument::Indented) : formatRunDiffText(diff).toUtf8());
     if (std::fflush(stdout) != 0)
         return kExitDiffError;

@@ -160,3 +160,27 @@ TEST_F(DiffTest, RetryOfARunFromAnotherMachineShowsTheCommandAndRunsNothing)
     EXPECT_TRUE(run.out.contains("Nothing was run. Add --yes to run it here.")) << run.out.toStdString();
     EXPECT_FALSE(QFileInfo::exists(target));
 }
+
+// The demo (the fake GPU refusing the runtime's private tables) against the probe's recording
+// on the real driver 580 (resources/reference): the divergence is the request the real driver
+// answered and the shim refused, on a machine without a GPU.
+TEST_F(DiffTest, DemoAgainstTheRealDriversReferenceDivergesAtTheRefusedExportTable)
+{
+    const QString demo = dir.filePath(QStringLiteral("demo.initscope"));
+    runInitscope({QStringLiteral("demo"), QStringLiteral("--no-gui"), QStringLiteral("-o"), demo}, 90000);
+    ASSERT_TRUE(QFileInfo::exists(demo));
+    const CliRun run = runInitscope({QStringLiteral("diff"), QStringLiteral("--reference"), QStringLiteral("--json"), demo});
+    EXPECT_EQ(run.exitCode, 1) << run.err.toStdString();
+    const QJsonObject doc = QJsonDocument::fromJson(run.out).object();
+    EXPECT_TRUE(doc.value(QLatin1String("b")).toString().contains(QLatin1String("probe-h100-580.159.04.initscope")));
+    const QJsonObject first = doc.value(QLatin1String("firstDivergence")).toObject();
+    EXPECT_EQ(first.value(QLatin1String("call")).toString(), QStringLiteral("cuGetExportTable(CUDART_INTERFACE)"));
+    EXPECT_EQ(first.value(QLatin1String("resultA")).toString(), QStringLiteral("CUDA_ERROR_NOT_SUPPORTED"));
+    EXPECT_EQ(first.value(QLatin1String("resultB")).toString(), QStringLiteral("CUDA_SUCCESS"));
+    // A program no reference was recorded of: one clear error.
+    const QString other = dir.filePath(QStringLiteral("true.initscope"));
+    runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), other, QStringLiteral("--"), QStringLiteral("/bin/true")});
+    const CliRun none = runInitscope({QStringLiteral("diff"), QStringLiteral("--reference"), other});
+    EXPECT_EQ(none.exitCode, 2);
+    EXPECT_TRUE(none.err.contains("no reference recording of true")) << none.err.toStdString();
+}

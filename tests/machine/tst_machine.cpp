@@ -371,7 +371,7 @@ TEST(DeviceCli, RootTreeExitCodesAndJson)
 // Recorded on the H100 with the real driver, with the machine's facts kept in the bundle.
 TEST(DeviceReport, RealDriverBundleWithItsOwnMachineFactsHasEverySourceAgreeing)
 {
-    auto reader = openBundle(QStringLiteral(SAMPLES_DIR "/h100-probe-machine.initscope"));
+    auto reader = openBundle(QStringLiteral(REFERENCE_DIR "/probe-h100-580.159.04.initscope"));
     ASSERT_TRUE(reader);
     const qint64 run = reader->runs().first().id;
     const auto machine = storedMachineFacts(*reader, run);
@@ -385,7 +385,7 @@ TEST(DeviceReport, RealDriverBundleWithItsOwnMachineFactsHasEverySourceAgreeing)
     ASSERT_TRUE(uuid);
     EXPECT_EQ(uuid->cells.value(kSourceKernel).value, uuid->cells.value(kSourceDriverApi).value);
     EXPECT_EQ(row(r, "/dev/nvidia-uvm")->cells.value(kSourceMachine).value, QStringLiteral("character device 238:0 mode 0666, read-write"));
-    const CliRun cli = runInitscope({QStringLiteral("device"), QStringLiteral("--bundle"), QStringLiteral(SAMPLES_DIR "/h100-probe-machine.initscope")});
+    const CliRun cli = runInitscope({QStringLiteral("device"), QStringLiteral("--bundle"), QStringLiteral(REFERENCE_DIR "/probe-h100-580.159.04.initscope")});
     EXPECT_EQ(cli.exitCode, 0);
     EXPECT_TRUE(cli.out.contains("No contradiction between the sources.")) << cli.out.toStdString();
 }
