@@ -480,9 +480,12 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     // still the one the run saw.
     LibraryAlternatives alternatives(options.artifacts);
     QStringList loadedPaths; // executables and mapped objects, for their ELF facts
+    QSet<QString> executables;
     for (auto &img : images) {
         if (!img->exe.isEmpty() && !loadedPaths.contains(img->exe))
             loadedPaths.append(img->exe);
+        if (!img->exe.isEmpty())
+            executables.insert(img->exe);
         for (auto &other : images) {
             if (other.get() == img.get())
                 break;
@@ -694,7 +697,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     }
 
     // The ELF facts of the shims and of what used GPU libraries, while the files are here.
-    addElfFacts(writer, runId, options.artifacts, loadedPaths);
+    addElfFacts(writer, runId, options.artifacts, loadedPaths, executables);
 
     // Calls at the GPU boundary, from each process's call log.
     const QStringList callFiles = dir.entryList({QStringLiteral("*.calls")}, QDir::Files, QDir::Name);

@@ -9,6 +9,8 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
+
 namespace initscope {
 
 namespace {
@@ -28,7 +30,8 @@ bool isGpuLibraryName(const QString &name)
 
 } // namespace
 
-int addElfFacts(BundleWriter &writer, qint64 runId, const QList<Artifact> &artifacts, const QStringList &loaded)
+int addElfFacts(BundleWriter &writer, qint64 runId, const QList<Artifact> &artifacts, const QStringList &loaded,
+                const QSet<QString> &executables)
 {
     QSet<QString> shimPaths, shimNames;
     for (const Artifact &a : artifacts)
@@ -64,21 +67,40 @@ int addElfFacts(BundleWriter &writer, qint64 runId, const QList<Artifact> &artif
         if (done.contains(path) || !path.startsWith(QLatin1Char('/')))
             continue;
         done.insert(path);
+        // First the cheap facts (headers and dynamic tables); the string scan only for what
+        // is, needs or may dlopen a GPU library. A PyTorch process maps hundreds of objects.
         QString error;
-        const auto img = readElfImage(path, &error);
+        auto img = readElfImage(path, &error, ElfReadOptions{false});
         if (!img)
             continue;
         const QString name = QFileInfo(path).fileName();
         bool usesGpu = false;
         for (const QString &n : img->needed)
             usesGpu = usesGpu || isGpuLibraryName(n) || shimNames.contains(n);
+        const bool driver = isDriverName(name) || isDriverName(img->soname);
+        const bool gpuNamed = isGpuLibraryName(name);
+        if (!driver && !usesGpu && !gpuNamed && !executables.contains(path))
+            continue;
+        img = readElfImage(path, &error);
+        if (!img)
+            continue;
         QString role;
-        if (isDriverName(name) || isDriverName(img->soname))
+        if (driver)
             role = QStringLiteral("driver");
-        else if (usesGpu || isGpuLibraryName(name) || img->apiStrings.size() >= 3)
+        else if (usesGpu || gpuNamed || img->apiStrings.size() >= 3)
             role = QStringLiteral("consumer");
         if (role.isEmpty())
             continue;
+        if (role == QLatin1String("consumer")) {
+            // What the check needs of a consumer: its imports, and its own definitions of API
+            // names (names it need not ask for). libtorch_cuda alone exports 100,000 symbols.
+            img->symbols.erase(std::remove_if(img->symbols.begin(), img->symbols.end(),
+                                              [](const ElfSymbol &s) {
+                                                  return s.defined && !looksLikeGpuApiName(s.name.toLatin1().constData(), size_t(s.name.size()));
+                                              }),
+                               img->symbols.end());
+            img->unexportedDefinitions.clear();
+        }
         store(role, *img);
         ++stored;
     }

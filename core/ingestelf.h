@@ -6,6 +6,7 @@
 #include "elfimage.h"
 
 #include <QList>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -23,8 +24,10 @@ struct StoredElf {
 
 // Reads shims (artifacts of kind "shim") and each path of loaded (objects the run's processes
 // mapped, executables included) and stores those that matter as artifacts of kind "elf-facts":
-// content is {"role": …, "elf": <elfImageToJson>}. Returns how many were stored.
-int addElfFacts(BundleWriter &writer, qint64 runId, const QList<Artifact> &artifacts, const QStringList &loaded);
+// content is {"role": …, "elf": <elfImageToJson>}; a consumer keeps its imports and its API
+// names, not every definition. Returns how many were stored.
+int addElfFacts(BundleWriter &writer, qint64 runId, const QList<Artifact> &artifacts, const QStringList &loaded,
+                const QSet<QString> &executables);
 
 // The stored facts of a run, shims first.
 QList<StoredElf> storedElfFacts(const BundleReader &reader, qint64 runId);

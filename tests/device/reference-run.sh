@@ -57,8 +57,30 @@ compare threaded_calls "$stage/fixtures/threaded_calls"
 compare spawn_tree "$stage/fixtures/spawn_tree"
 compare swallow_stderr "$stage/fixtures/swallow_stderr"
 if command -v python3 >/dev/null && python3 -c 'import torch' 2>/dev/null; then
-    compare torch python3 -c 'import torch; print("cuda available", torch.cuda.is_available(), "devices", torch.cuda.device_count()); print(torch.cuda.get_device_name(0))'
+    compare torch python3 -c 'import torch; print("cuda available", torch.cuda.is_available(), "devices", torch.cuda.device_count()); print(torch.cuda.get_device_name(0)); x = torch.ones(1024, device="cuda"); print("sum", (x * 2).sum().item())'
+else
+    echo "torch: not installed here" >>"$summary"
 fi
+if command -v python3 >/dev/null && python3 -c 'import cupy' 2>/dev/null; then
+    compare cupy python3 -c 'import cupy; print("devices", cupy.cuda.runtime.getDeviceCount()); a = cupy.arange(1024); print("sum", int((a * 2).sum()))'
+else
+    echo "cupy: not installed here" >>"$summary"
+fi
+# Overhead of recording on the bring-up: the probe's wall time, plain and recorded, median of 7.
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+for mode in plain recorded; do
+    for i in 1 2 3 4 5 6 7; do
+        t0=$(date +%s%N)
+        if [ "$mode" = plain ]; then
+            "$stage/bin/initscope-probe" >/dev/null 2>&1
+        else
+            "$stage/run-initscope" record -q -o "$out/overhead.initscope" -- "$stage/bin/initscope-probe" >/dev/null 2>&1
+            rm -f "$out/overhead.initscope"
+        fi
+        t1=$(date +%s%N)
+        echo $(( (t1 - t0) / 1000000 ))
+    done | median | sed "s/^/probe $mode wall, median of 7: /; s/$/ ms/" >>"$summary"
+done
 # How many calls each recording traced, per library family.
 for b in "$out"/*.initscope; do
     python3 - "$b" >>"$summary" <<'PY'
