@@ -30,3 +30,10 @@ done
 # under a second).
 elfs=$(ls -S "${CUDA_LIB_DIR:-/usr/local/cuda/lib64}"/lib*.so.* 2>/dev/null | head -3)
 [ -n "$elfs" ] && "$build/bench/elfbench" $elfs | sed 's/^/elf:      /'
+
+# The run timeline on a generated bundle of TIMELINE_EVENTS events (default 1,000,000): open to
+# first paint, pan and zoom redraws, peak memory; with the bundle in the page cache and without.
+if [ -x "$build/bench/timelinebench" ]; then
+    QT_QPA_PLATFORM=offscreen "$build/bench/timelinebench" --events "${TIMELINE_EVENTS:-1000000}" \
+        2> >(grep -v -e 'XDG_RUNTIME_DIR' -e 'propagateSizeHints' >&2) | sed 's/^/timeline: /'
+fi

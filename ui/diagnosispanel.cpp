@@ -6,6 +6,7 @@
 
 #include <QFontDatabase>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QTreeView>
@@ -38,7 +39,7 @@ QLabel *fieldName(const QString &text, QWidget *parent)
 DiagnosisPanel::DiagnosisPanel(QWidget *parent)
     : QWidget(parent), m_title(wrappingLabel(this)), m_meta(wrappingLabel(this)),
       m_fields(new QWidget(this)), m_step(wrappingLabel(m_fields)),
-      m_errorLine(wrappingLabel(m_fields)), m_fix(wrappingLabel(m_fields)),
+      m_errorLine(wrappingLabel(m_fields)), m_errorLink(new QLabel(m_fields)), m_fix(wrappingLabel(m_fields)),
       m_model(new DiagnosisModel(this)), m_view(new QTreeView(this))
 {
     QFont titleFont = m_title->font();
@@ -71,7 +72,16 @@ DiagnosisPanel::DiagnosisPanel(QWidget *parent)
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->setLabelAlignment(Qt::AlignRight | Qt::AlignTop);
     form->addRow(fieldName(QStringLiteral("Failing step"), m_fields), m_step);
-    form->addRow(fieldName(QStringLiteral("Error line"), m_fields), m_errorLine);
+    // The line in full, and where it is: one click shows it among the process's other lines.
+    m_errorLink->setText(QStringLiteral("<a href=\"line\">show in output</a>"));
+    m_errorLink->setToolTip(QStringLiteral("Select this line in the process's output"));
+    m_errorLink->setAlignment(Qt::AlignRight | Qt::AlignTop);
+    connect(m_errorLink, &QLabel::linkActivated, this, [this] { Q_EMIT evidenceActivated(m_errorEvidence); });
+    auto *errorRow = new QHBoxLayout;
+    errorRow->setContentsMargins(0, 0, 0, 0);
+    errorRow->addWidget(m_errorLine, 1);
+    errorRow->addWidget(m_errorLink, 0, Qt::AlignTop);
+    form->addRow(fieldName(QStringLiteral("Error line"), m_fields), errorRow);
     form->addRow(fieldName(QStringLiteral("Fix"), m_fields), m_fix);
 
     auto *layout = new QVBoxLayout(this);
@@ -111,6 +121,14 @@ void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
 
     m_step->setText(top.step.isEmpty() ? QStringLiteral("—") : top.step);
     m_errorLine->setText(top.errorLine.isEmpty() ? QStringLiteral("—") : top.errorLine);
+    // The finding's own evidence names the process the line is in.
+    m_errorEvidence = Evidence();
+    for (const Evidence &e : top.evidence) {
+        if (e.kind == Evidence::Kind::OutputLine && e.stream == top.errorStream && e.line == top.errorLineNumber)
+            m_errorEvidence = e;
+    }
+    m_errorLink->setVisible(!top.errorLine.isEmpty() && m_errorEvidence.kind == Evidence::Kind::OutputLine &&
+                            m_errorEvidence.line > 0);
     m_fix->setText(top.fix.isEmpty() ? QStringLiteral("—") : top.fix);
     m_fields->show();
 

@@ -1,6 +1,7 @@
 // The diagnosis of a run, at the top of its view: the top finding's title in its severity's
 // colour, the failing step, the error line it explains and the fix; below, every finding with
-// its evidence, the top one expanded. Clicking an evidence item asks for it to be shown.
+// its evidence, the top one expanded. Clicking an evidence item, or "show in output" beside the error
+// line, asks for it to be shown.
 #pragma once
 
 #include "diagnosis.h"
@@ -28,6 +29,8 @@ public:
     QTreeView *view() const { return m_view; }
     QLabel *titleLabel() const { return m_title; }
     QLabel *errorLineLabel() const { return m_errorLine; }
+    // The "show" link beside the error line; hidden when the line's place is not known.
+    QLabel *errorLineLink() const { return m_errorLink; }
 
 Q_SIGNALS:
     void evidenceActivated(const initscope::Evidence &evidence);
@@ -40,6 +43,8 @@ private:
     QWidget *m_fields;
     QLabel *m_step;
     QLabel *m_errorLine;
+    QLabel *m_errorLink;
+    Evidence m_errorEvidence;
     QLabel *m_fix;
     DiagnosisModel *m_model;
     QTreeView *m_view;

@@ -2,8 +2,12 @@
 
 #include "bundle.h"
 #include "bundlepage.h"
+#include "callspanel.h"
 #include "ollamaimport.h"
+#include "processpanel.h"
 #include "recentfiles.h"
+#include "runview.h"
+#include "shortcutsdialog.h"
 #include "welcomepage.h"
 
 #include <QAction>
@@ -21,11 +25,20 @@
 #include <QMimeData>
 #include <QScreen>
 #include <QSettings>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QToolBar>
+
+// The icons are compiled into the static initscope_ui library, whose resources are registered
+// only when something references them. Q_INIT_RESOURCE must be used outside any namespace.
+static void registerIcons()
+{
+    Q_INIT_RESOURCE(icons);
+}
 
 namespace initscope::ui
 {
@@ -34,6 +47,8 @@ namespace
 {
 
 const QString kGeometryKey = QStringLiteral("mainWindow/geometry");
+const QString kStateKey = QStringLiteral("mainWindow/state");
+const QString kSplitterPrefix = QStringLiteral("splitters/");
 const QString kLastDirKey = QStringLiteral("mainWindow/lastDirectory");
 const QString kLastLogDirKey = QStringLiteral("mainWindow/lastLogDirectory");
 const QString kOpenBundleTitle = QStringLiteral("Cannot Open Bundle");
@@ -50,6 +65,21 @@ QStringList localFiles(const QMimeData *mime)
     return files;
 }
 
+// Every named splitter under root takes the sizes the user last gave a splitter of that name,
+// and keeps them for the next one.
+void keepSplitterSizes(QWidget *root)
+{
+    const QSettings settings;
+    for (QSplitter *splitter : root->findChildren<QSplitter *>()) {
+        if (splitter->objectName().isEmpty())
+            continue;
+        const QString key = kSplitterPrefix + splitter->objectName();
+        splitter->restoreState(settings.value(key).toByteArray());
+        QObject::connect(splitter, &QSplitter::splitterMoved, splitter,
+                         [splitter, key] { QSettings().setValue(key, splitter->saveState()); });
+    }
+}
+
 } // namespace
 
 MainWindow::MainWindow(QWidget *parent)
@@ -57,6 +87,7 @@ MainWindow::MainWindow(QWidget *parent)
       m_welcome(new WelcomePage(m_stack)), m_tabs(new QTabWidget(m_stack)),
       m_status(new QLabel(this))
 {
+    registerIcons();
     setWindowTitle(QStringLiteral("InitScope"));
     setAcceptDrops(true);
 
@@ -87,6 +118,7 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addWidget(m_status, 1);
     createMenus();
 
+    restoreState(QSettings().value(kStateKey).toByteArray());
     if (!restoreGeometry(QSettings().value(kGeometryKey).toByteArray())) {
         // Wide enough for a process tree beside full-width output lines.
         QSize size(1440, 900);
@@ -102,11 +134,13 @@ MainWindow::~MainWindow() = default;
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(QStringLiteral("&File"));
-    QAction *open = file->addAction(QIcon::fromTheme(QStringLiteral("document-open")),
-                                    QStringLiteral("&Open…"), this, &MainWindow::showOpenDialog);
+    QAction *open = file->addAction(QIcon(QStringLiteral(":/icons/open.svg")), QStringLiteral("&Open…"), this,
+                                    &MainWindow::showOpenDialog);
     open->setShortcut(QKeySequence::Open);
+    open->setObjectName(QStringLiteral("openAction"));
     m_recent->attachMenu(file->addMenu(QStringLiteral("Open &Recent")));
-    QAction *import = file->addAction(QStringLiteral("&Import Log…"), this, &MainWindow::showImportDialog);
+    QAction *import = file->addAction(QIcon(QStringLiteral(":/icons/import-log.svg")), QStringLiteral("&Import Log…"),
+                                      this, &MainWindow::showImportDialog);
     import->setShortcut(QKeySequence(QStringLiteral("Ctrl+I")));
     import->setObjectName(QStringLiteral("importLogAction"));
     import->setStatusTip(QStringLiteral("Turn an Ollama server log (journalctl, docker logs, a terminal) or llama.cpp "
@@ -124,8 +158,89 @@ void MainWindow::createMenus()
     quit->setShortcut(QKeySequence::Quit);
     quit->setMenuRole(QAction::QuitRole);
 
+    // Navigation inside the current run: the tab in front decides what "next" means.
+    QMenu *go = menuBar()->addMenu(QStringLiteral("&Go"));
+    auto goAction = [this, go](const QString &icon, const QString &text, const QKeySequence &keys, const QString &tip,
+                               auto slot) {
+        QAction *action = go->addAction(icon.isEmpty() ? QIcon() : QIcon(icon), text, this, slot);
+        action->setShortcut(keys);
+        action->setStatusTip(tip);
+        action->setToolTip(QStringLiteral("%1 (%2)").arg(QString(text).remove(QLatin1Char('&')),
+                                                         keys.toString(QKeySequence::NativeText)));
+        action->setEnabled(false);
+        return action;
+    };
+    m_nextError = goAction(QStringLiteral(":/icons/next-error.svg"), QStringLiteral("&Next Error"),
+                           QKeySequence(Qt::Key_F8),
+                           QStringLiteral("The next failed call, or the next error line in a process's output"),
+                           [this] { goToError(true); });
+    m_previousError = goAction(QStringLiteral(":/icons/previous-error.svg"), QStringLiteral("&Previous Error"),
+                               QKeySequence(Qt::SHIFT | Qt::Key_F8),
+                               QStringLiteral("The previous failed call, or the previous error line"),
+                               [this] { goToError(false); });
+    go->addSeparator();
+    m_nextSame = goAction(QStringLiteral(":/icons/same-function.svg"), QStringLiteral("Next Call of the &Same Function"),
+                          QKeySequence(Qt::CTRL | Qt::Key_J),
+                          QStringLiteral("The next call of the selected call's function"),
+                          [this] { goToSameFunction(true); });
+    m_previousSame = goAction(QString(), QStringLiteral("Previous Call of the Same &Function"),
+                              QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_J),
+                              QStringLiteral("The previous call of the selected call's function"),
+                              [this] { goToSameFunction(false); });
+
     QMenu *help = menuBar()->addMenu(QStringLiteral("&Help"));
+    QAction *keys = help->addAction(QStringLiteral("&Keyboard Shortcuts…"), this, &MainWindow::showShortcuts);
+    keys->setShortcut(QKeySequence::HelpContents);
     help->addAction(QStringLiteral("&About InitScope"), this, &MainWindow::showAbout);
+
+    QToolBar *bar = addToolBar(QStringLiteral("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->addAction(open);
+    bar->addAction(import);
+    bar->addSeparator();
+    bar->addAction(m_previousError);
+    bar->addAction(m_nextError);
+    bar->addAction(m_nextSame);
+}
+
+bool MainWindow::goToError(bool forward)
+{
+    return navigate(true, forward);
+}
+
+bool MainWindow::goToSameFunction(bool forward)
+{
+    return navigate(false, forward);
+}
+
+bool MainWindow::navigate(bool errors, bool forward)
+{
+    BundlePage *current = currentPage();
+    if (!current)
+        return false;
+    RunView *run = current->runView();
+    QWidget *tab = run->runTabs()->currentWidget();
+    bool found = false;
+    if (tab && tab->isAncestorOf(run->processPanel())) {
+        ProcessPanel *panel = run->processPanel();
+        found = errors ? panel->goToError(forward) : panel->goToSameFunction(forward);
+    } else {
+        // Elsewhere the run's calls are what "next" walks through.
+        CallsPanel *calls = run->callsPanel();
+        run->runTabs()->setCurrentWidget(calls);
+        found = errors ? calls->goToFailure(forward) : calls->goToSameFunction(forward);
+    }
+    if (!found)
+        statusBar()->showMessage(errors ? QStringLiteral("No failed call or error line in this view")
+                                        : QStringLiteral("No other call of this function in this view"),
+                                 5000);
+    return found;
+}
+
+void MainWindow::showShortcuts()
+{
+    ShortcutsDialog dialog(menuBar(), this);
+    dialog.exec();
 }
 
 void MainWindow::setErrorReporter(ErrorReporter reporter)
@@ -163,6 +278,7 @@ bool MainWindow::openBundle(const QString &path)
         if (page == currentPage())
             m_status->setText(summary);
     });
+    keepSplitterSizes(page);
     const int index = m_tabs->addTab(page, QFileInfo(absolute).fileName());
     m_tabs->setTabToolTip(index, QDir::toNativeSeparators(absolute));
     m_tabs->setCurrentIndex(index);
@@ -279,6 +395,10 @@ void MainWindow::currentTabChanged()
 {
     const BundlePage *current = currentPage();
     m_stack->setCurrentWidget(current ? static_cast<QWidget *>(m_tabs) : m_welcome);
+    for (QAction *action : {m_nextError, m_previousError, m_nextSame, m_previousSame}) {
+        if (action)
+            action->setEnabled(current != nullptr);
+    }
     if (!current) {
         setWindowTitle(QStringLiteral("InitScope"));
         m_status->setText(QStringLiteral("Open a bundle with File › Open (Ctrl+O) or drop one "
@@ -318,7 +438,9 @@ void MainWindow::dropEvent(QDropEvent *event)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    QSettings().setValue(kGeometryKey, saveGeometry());
+    QSettings settings;
+    settings.setValue(kGeometryKey, saveGeometry());
+    settings.setValue(kStateKey, saveState());
     QMainWindow::closeEvent(event);
 }
 

@@ -1,11 +1,13 @@
-// The top-level window: File menu, one tab per open bundle, drag and drop, the status bar.
-// Everything inside a tab lives in BundlePage and below.
+// The top-level window: File, Go and Help menus, the toolbar, one tab per open bundle, drag and
+// drop, the status bar, and what is kept between launches (geometry, toolbar, splitter sizes,
+// recent files). Everything inside a tab lives in BundlePage and below.
 #pragma once
 
 #include <QMainWindow>
 
 #include <functional>
 
+class QAction;
 class QLabel;
 class QStackedWidget;
 class QTabWidget;
@@ -46,6 +48,16 @@ public:
     BundlePage *currentPage() const;
     RecentFiles *recentFiles() const { return m_recent; }
     QString statusText() const;
+    // Go menu: F8 / Shift+F8 and Ctrl+J / Ctrl+Shift+J, acting on the current run's view.
+    QAction *nextErrorAction() const { return m_nextError; }
+    QAction *previousErrorAction() const { return m_previousError; }
+    QAction *nextSameFunctionAction() const { return m_nextSame; }
+    QAction *previousSameFunctionAction() const { return m_previousSame; }
+    // Moves to the next (previous) failed call or error line, or to the next (previous) call of
+    // the selected call's function (docs/gui.md); says so in the status bar when there is none.
+    bool goToError(bool forward);
+    bool goToSameFunction(bool forward);
+    void showShortcuts();
 
 Q_SIGNALS:
     void bundleOpened(const QString &path);
@@ -63,6 +75,7 @@ private:
     void showImportDialog();
     void currentTabChanged();
     void showAbout();
+    bool navigate(bool errors, bool forward);
 
     RecentFiles *m_recent;
     QStackedWidget *m_stack;
@@ -71,6 +84,10 @@ private:
     QLabel *m_status;
     ErrorReporter m_reportError;
     QString m_errorTitle; // of the message box the default reporter puts up
+    QAction *m_nextError = nullptr;
+    QAction *m_previousError = nullptr;
+    QAction *m_nextSame = nullptr;
+    QAction *m_previousSame = nullptr;
 };
 
 } // namespace initscope::ui

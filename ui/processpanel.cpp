@@ -1,17 +1,29 @@
 #include "processpanel.h"
 
 #include "bundle.h"
+#include "callsmodel.h"
 #include "environmentpanel.h"
+#include "eventsmodel.h"
 #include "eventspanel.h"
 #include "format.h"
 #include "librariespanel.h"
+#include "outputfiltermodel.h"
 #include "outputmodel.h"
 #include "outputpanel.h"
 #include "processheader.h"
+#include "report.h"
 
+#include <QAction>
 #include <QFrame>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSortFilterProxyModel>
 #include <QTabWidget>
+#include <QTableView>
+#include <QTreeView>
 #include <QVBoxLayout>
+
+#include <functional>
 
 namespace initscope::ui
 {
@@ -26,6 +38,19 @@ ProcessPanel::ProcessPanel(QWidget *parent)
     m_tabs->addTab(m_events, QStringLiteral("Events"));
     m_tabs->addTab(m_libraries, QStringLiteral("Libraries"));
     m_tabs->addTab(m_environment, QStringLiteral("Environment"));
+
+    connect(m_events->view()->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (current.isValid() && m_processId >= 0)
+                    Q_EMIT eventSelected(m_processId, current.data(EventsModel::EventIdRole).toLongLong());
+            });
+    // An output line leads to what the process was doing when it wrote it.
+    auto *nearest = new QAction(QStringLiteral("Show &Nearest Event"), this);
+    nearest->setToolTip(QStringLiteral("Select the event this line is about (double-click a line)"));
+    connect(nearest, &QAction::triggered, this,
+            [this] { showEventNearLine(m_output->view()->currentIndex()); });
+    m_output->view()->addAction(nearest);
+    connect(m_output->view(), &QTreeView::activated, this, &ProcessPanel::showEventNearLine);
 
     auto *line = new QFrame(this);
     line->setFrameShape(QFrame::HLine);
@@ -52,6 +77,14 @@ void ProcessPanel::showProcess(const BundleReader &reader, const Run &run, const
     m_events->setEvents(events, searches, loads);
     m_libraries->setLibraries(searches, loads);
     m_environment->setEnvironment(p.env);
+    m_processId = p.id;
+    // Config and files belong to the run: read once, not at every process.
+    if (&reader != m_filesReader || reader.path() != m_filesBundle || run.id != m_filesRunId) {
+        m_filesReader = &reader;
+        m_filesBundle = reader.path();
+        m_filesRunId = run.id;
+        m_environment->setRunFiles(reader.artifacts(run.id), run.configJson);
+    }
 
     const int lines = m_output->model()->rowCount();
     m_tabs->setTabText(OutputTab, lines == 1 ? QStringLiteral("Output (1 line)")
@@ -80,8 +113,151 @@ bool ProcessPanel::showOutputLine(Stream stream, int line)
     return true;
 }
 
+namespace
+{
+
+constexpr int kLookBack = 2000; // events looked through for one the line names
+
+// The result message of a failed call ("operation not supported"); empty for anything else.
+QString failureMessage(const Event &e)
+{
+    if (!e.kind.endsWith(QLatin1String(".call")) || !CallsModel::payloadFailed(e.payload))
+        return {};
+    return QJsonDocument::fromJson(e.payload).object().value(QLatin1String("result")).toObject()
+        .value(QLatin1String("message")).toString();
+}
+
+// The row of the event an output line is about. Output is timestamped when the pipe was read,
+// after the write and often after the process has moved on, so looking back from the line's
+// time: the last event whose function or library the line names, else the last failed call
+// whose result message the line quotes, else the event that came last; the first event for a
+// line that came before all of them. -1 when there are no events.
+int eventForLine(const EventsModel &events, qint64 ts, const QString &text)
+{
+    int lo = 0;
+    int hi = events.rowCount();
+    while (lo < hi) {
+        const int mid = (lo + hi) / 2;
+        if (events.event(mid)->tsNs <= ts)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const int last = lo - 1;
+    if (last < 0)
+        return events.rowCount() > 0 ? 0 : -1;
+    int quoted = -1;
+    for (int row = last; row >= 0 && row > last - kLookBack; --row) {
+        const Event &e = *events.event(row);
+        // Calls and libraries; a process event is named after the program, which many lines name.
+        const bool named = e.kind.endsWith(QLatin1String(".call")) || e.kind.startsWith(QLatin1String("lib."));
+        const QString name = e.name.contains(QLatin1Char('/')) ? e.name.section(QLatin1Char('/'), -1) : e.name;
+        if (named && name.size() >= 4 && text.contains(name))
+            return row;
+        if (quoted < 0) {
+            const QString message = failureMessage(e);
+            if (message.size() >= 4 && text.contains(message, Qt::CaseInsensitive))
+                quoted = row;
+        }
+    }
+    return quoted >= 0 ? quoted : last;
+}
+
+} // namespace
+
+bool ProcessPanel::showEventNearLine(const QModelIndex &outputIndex)
+{
+    if (!outputIndex.isValid())
+        return false;
+    const QModelIndex line = outputIndex.model() == m_output->filterModel()
+                                 ? m_output->filterModel()->mapToSource(outputIndex)
+                                 : outputIndex;
+    const OutputModel *output = m_output->model();
+    const QString text = safeText(output->lineBytes(line.row()), 4096);
+    const int row = eventForLine(*m_events->model(), output->lineTimeNs(line.row()), text);
+    return row >= 0 && showEvent(m_events->model()->event(row)->id);
+}
+
+namespace
+{
+// The next matching row of view in its order, starting after its current row and wrapping
+// around; the current row itself is the last one tried when includeCurrent is set.
+QModelIndex nextRow(QAbstractItemView *view, bool forward, bool includeCurrent,
+                    const std::function<bool(const QModelIndex &)> &matches)
+{
+    const QAbstractItemModel *model = view->model();
+    const int rows = model->rowCount();
+    const QModelIndex current = view->currentIndex();
+    const int start = current.isValid() ? current.row() : (forward ? -1 : rows);
+    for (int i = 1; i <= rows; ++i) {
+        const int r = ((start + (forward ? i : -i)) % rows + rows) % rows;
+        if (r == start && !includeCurrent)
+            break;
+        const QModelIndex index = model->index(r, 0);
+        if (matches(index))
+            return index;
+    }
+    return {};
+}
+} // namespace
+
+bool ProcessPanel::stepEvents(bool forward, bool includeCurrent,
+                              const std::function<bool(const Event &, const Event *)> &matches)
+{
+    const auto *proxy = qobject_cast<const QSortFilterProxyModel *>(m_events->view()->model());
+    const EventsModel *events = m_events->model();
+    auto eventAt = [proxy, events](const QModelIndex &index) {
+        return events->event(proxy ? proxy->mapToSource(index).row() : index.row());
+    };
+    const QModelIndex current = m_events->view()->currentIndex();
+    const Event *here = current.isValid() ? eventAt(current) : nullptr;
+    const QModelIndex found =
+        nextRow(m_events->view(), forward, includeCurrent, [&](const QModelIndex &index) {
+            const Event *e = eventAt(index);
+            return e && matches(*e, here);
+        });
+    if (!found.isValid())
+        return false;
+    m_tabs->setCurrentWidget(m_events);
+    m_events->view()->setCurrentIndex(found);
+    m_events->view()->scrollTo(found);
+    return true;
+}
+
+bool ProcessPanel::goToError(bool forward)
+{
+    if (m_tabs->currentWidget() == m_output) {
+        QTreeView *view = m_output->view();
+        const QModelIndex found = nextRow(view, forward, true, [](const QModelIndex &index) {
+            return !matchErrorRule(index.data(OutputModel::FullTextRole).toString()).isEmpty();
+        });
+        if (!found.isValid())
+            return false;
+        view->setCurrentIndex(found);
+        view->scrollTo(found);
+        return true;
+    }
+    // A single failure is found from itself too: F8 then says where it is instead of nothing.
+    return stepEvents(forward, true, [](const Event &e, const Event *) {
+        return e.kind.endsWith(QLatin1String(".call")) && CallsModel::payloadFailed(e.payload);
+    });
+}
+
+bool ProcessPanel::goToSameFunction(bool forward)
+{
+    return stepEvents(forward, false, [](const Event &e, const Event *current) {
+        return current && current->kind.endsWith(QLatin1String(".call")) && e.kind == current->kind &&
+               e.name == current->name;
+    });
+}
+
 void ProcessPanel::clear()
 {
+    m_processId = -1;
+    m_filesReader = nullptr;
+    m_filesBundle.clear();
+    m_filesRunId = -1;
+    m_environment->setRunFiles({}, {});
     m_header->clear();
     m_output->setOutput({}, QString());
     m_events->setEvents({});

@@ -1,10 +1,13 @@
 // Everything about one selected process image: its header, then Output, Events, Libraries
-// and Environment tabs, each titled with how much it holds.
+// and Environment tabs, each titled with how much it holds. An output line leads to the
+// event it is about (double-click, or Show Nearest Event in its menu).
 #pragma once
 
 #include "data.h"
 
 #include <QWidget>
+
+#include <functional>
 
 class QTabWidget;
 
@@ -37,6 +40,16 @@ public:
     // Switch to the Events or Output tab and select the row there; false when not found.
     bool showEvent(qint64 eventId);
     bool showOutputLine(Stream stream, int line);
+    // Selects the event the output line is about in the Events tab: looking back from the
+    // line's time, the last event whose function or library the line names, else the last
+    // failed call whose message it quotes, else the last event before it; false when the
+    // process has no events.
+    bool showEventNearLine(const QModelIndex &outputIndex);
+    // F8 / Shift+F8: in the Output tab the next (previous) line an error rule matches
+    // (report.h), elsewhere the next (previous) failed call in the Events tab; wraps around.
+    bool goToError(bool forward);
+    // Ctrl+J / Ctrl+Shift+J: the next (previous) call of the selected call's function.
+    bool goToSameFunction(bool forward);
 
     ProcessHeader *header() const { return m_header; }
     OutputPanel *outputPanel() const { return m_output; }
@@ -44,14 +57,29 @@ public:
     LibrariesPanel *librariesPanel() const { return m_libraries; }
     EnvironmentPanel *environmentPanel() const { return m_environment; }
     QTabWidget *tabs() const { return m_tabs; }
+    qint64 processId() const { return m_processId; }
+
+Q_SIGNALS:
+    // The current row of the Events tab became eventId, by a click or by showEvent().
+    void eventSelected(qint64 processId, qint64 eventId);
 
 private:
+    // Selects the next (previous) row of the Events tab whose event matches, given the event
+    // of the current row (nullptr when none); the current row is tried last with includeCurrent.
+    bool stepEvents(bool forward, bool includeCurrent,
+                    const std::function<bool(const Event &event, const Event *current)> &matches);
+
     ProcessHeader *m_header;
     QTabWidget *m_tabs;
     OutputPanel *m_output;
     EventsPanel *m_events;
     LibrariesPanel *m_libraries;
     EnvironmentPanel *m_environment;
+    qint64 m_processId = -1;
+    // The run whose config and files the Environment tab shows.
+    const BundleReader *m_filesReader = nullptr;
+    QString m_filesBundle;
+    qint64 m_filesRunId = -1;
 };
 
 } // namespace initscope::ui

@@ -1,6 +1,7 @@
 #include "runview.h"
 
 #include "bundle.h"
+#include "callspanel.h"
 #include "devicepanel.h"
 #include "deviceview.h"
 #include "diagnosispanel.h"
@@ -9,10 +10,12 @@
 #include "processtreemodel.h"
 #include "symbolcheck.h"
 #include "symbolspanel.h"
+#include "timelinewidget.h"
 #include "viewsetup.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QScopedValueRollback>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTreeView>
@@ -26,7 +29,8 @@ RunView::RunView(QWidget *parent)
     : QWidget(parent), m_model(new ProcessTreeModel(this)), m_view(new QTreeView(this)),
       m_panel(new ProcessPanel(this)), m_splitter(new QSplitter(Qt::Horizontal, this)),
       m_diagnosis(new DiagnosisPanel(this)), m_vertical(new QSplitter(Qt::Vertical, this)),
-      m_runTabs(new QTabWidget(this)), m_symbols(new SymbolsPanel(this)), m_device(new DevicePanel(this))
+      m_runTabs(new QTabWidget(this)), m_symbols(new SymbolsPanel(this)), m_device(new DevicePanel(this)),
+      m_calls(new CallsPanel(this)), m_timeline(new TimelineWidget(this))
 {
     setupTreeView(m_view);
     m_view->setModel(m_model);
@@ -50,6 +54,8 @@ RunView::RunView(QWidget *parent)
     // the first time its tab is shown).
     m_runTabs->setDocumentMode(true);
     m_runTabs->addTab(m_splitter, QStringLiteral("Processes"));
+    m_runTabs->addTab(m_calls, QStringLiteral("Calls"));
+    m_runTabs->addTab(m_timeline, QStringLiteral("Timeline"));
     m_runTabs->addTab(m_symbols, QStringLiteral("Symbols"));
     m_runTabs->addTab(m_device, QStringLiteral("Device"));
     connect(m_runTabs, &QTabWidget::currentChanged, this, [this](int index) {
@@ -57,6 +63,8 @@ RunView::RunView(QWidget *parent)
             showSymbols();
         if (m_runTabs->widget(index) == m_device)
             showDevice();
+        if (m_runTabs->widget(index) == m_timeline)
+            showTimeline();
     });
     connect(m_device, &DevicePanel::eventActivated, this, [this](qint64 processId, qint64 eventId) {
         Evidence e;
@@ -65,6 +73,42 @@ RunView::RunView(QWidget *parent)
         e.processId = processId;
         showEvidence(e);
     });
+    // A call selected in the Calls tab is selected in its process's Events too, and back.
+    connect(m_calls, &CallsPanel::eventSelected, this, [this](qint64 processId, qint64 eventId) {
+        selectEvent(processId, eventId);
+        Q_EMIT eventSelected(processId, eventId);
+    });
+    connect(m_panel, &ProcessPanel::eventSelected, this, [this](qint64 processId, qint64 eventId) {
+        if (m_syncing)
+            return;
+        m_calls->selectEvent(eventId);
+        m_timeline->selectEvent(eventId);
+        Q_EMIT eventSelected(processId, eventId);
+    });
+    // The timeline selects like the other views; a double-click opens the event or output
+    // line in the process views.
+    connect(m_timeline, &TimelineWidget::eventSelected, this, [this](qint64 processId, qint64 eventId) {
+        selectEvent(processId, eventId);
+        Q_EMIT eventSelected(processId, eventId);
+    });
+    connect(m_timeline, &TimelineWidget::eventActivated, this, [this](qint64 processId, qint64 eventId) {
+        Evidence e;
+        e.kind = Evidence::Kind::Event;
+        e.id = eventId;
+        e.processId = processId;
+        showEvidence(e);
+    });
+    connect(m_timeline, &TimelineWidget::outputActivated, this,
+            [this](qint64 processId, Stream stream, int line) {
+                Evidence e;
+                e.kind = Evidence::Kind::OutputLine;
+                e.processId = processId;
+                e.stream = stream;
+                e.line = line;
+                showEvidence(e);
+            });
+    m_splitter->setObjectName(QStringLiteral("processSplitter"));
+    m_vertical->setObjectName(QStringLiteral("diagnosisSplitter"));
     m_vertical->addWidget(m_diagnosis);
     m_vertical->addWidget(m_runTabs);
     m_vertical->setChildrenCollapsible(true);
@@ -84,10 +128,16 @@ void RunView::setRun(const BundleReader *reader, const Run &run)
     m_run = run;
     m_symbolsShown = false;
     m_deviceShown = false;
+    m_calls->setRun(reader, run.id);
     if (m_runTabs->currentWidget() == m_symbols)
         showSymbols();
     if (m_runTabs->currentWidget() == m_device)
         showDevice();
+    m_timelineShown = false;
+    if (m_runTabs->currentWidget() == m_timeline)
+        showTimeline();
+    else
+        m_timeline->setRun(nullptr, -1);
     const QList<Process> processes = reader ? reader->processes(run.id) : QList<Process>();
     QHash<qint64, QString> roles;
     if (reader && isImportedLogRun(run)) {
@@ -143,6 +193,14 @@ void RunView::showDevice()
                                  : DeviceReport());
 }
 
+void RunView::showTimeline()
+{
+    if (m_timelineShown)
+        return;
+    m_timelineShown = true;
+    m_timeline->setRun(m_reader, m_run.id);
+}
+
 void RunView::selectProcess(qint64 processId)
 {
     const QModelIndex index = m_model->indexOfProcess(processId);
@@ -150,10 +208,23 @@ void RunView::selectProcess(qint64 processId)
         m_view->setCurrentIndex(index);
 }
 
+void RunView::selectEvent(qint64 processId, qint64 eventId)
+{
+    m_calls->selectEvent(eventId);
+    m_timeline->selectEvent(eventId);
+    const QScopedValueRollback guard(m_syncing, true);
+    selectProcess(processId);
+    if (currentProcessId() == processId)
+        m_panel->showEvent(eventId);
+}
+
 void RunView::showEvidence(const Evidence &evidence)
 {
-    // Evidence lives in the process views.
-    m_runTabs->setCurrentWidget(m_splitter);
+    // Evidence lives in the process views; a call is also selected in the Calls tab, which
+    // stays in front when it is.
+    const bool call = evidence.kind == Evidence::Kind::Event && m_calls->selectEvent(evidence.id);
+    if (!call || m_runTabs->currentWidget() != m_calls)
+        m_runTabs->setCurrentWidget(m_splitter);
     if (evidence.processId >= 0)
         selectProcess(evidence.processId);
     if (!m_reader || currentProcessId() != evidence.processId)

@@ -19,11 +19,13 @@ class BundleReader;
 namespace initscope::ui
 {
 
+class CallsPanel;
 class DevicePanel;
 class DiagnosisPanel;
 class ProcessPanel;
 class ProcessTreeModel;
 class SymbolsPanel;
+class TimelineWidget;
 
 class RunView : public QWidget
 {
@@ -45,18 +47,27 @@ public:
     QTabWidget *runTabs() const { return m_runTabs; }
     SymbolsPanel *symbolsPanel() const { return m_symbols; }
     DevicePanel *devicePanel() const { return m_device; }
+    CallsPanel *callsPanel() const { return m_calls; }
+    TimelineWidget *timeline() const { return m_timeline; }
     // Fill the Symbols and Device tabs for the current run, once per run (each tab does it
     // when shown).
     void showSymbols();
     void showDevice();
+    // The Timeline tab reads its index for the current run when first shown.
+    void showTimeline();
 
 public Q_SLOTS:
     // Selects the evidence's process, then its event or output line in the process panel.
     void showEvidence(const initscope::Evidence &evidence);
+    // Selects the event in every view of the run that lists it (the Calls tab when it is a
+    // call, its process's Events), without emitting eventSelected().
+    void selectEvent(qint64 processId, qint64 eventId);
 
 Q_SIGNALS:
     // After the panel has been filled for processId (-1 when cleared).
     void processShown(qint64 processId);
+    // The user selected an event in one of the run's views; the others already follow.
+    void eventSelected(qint64 processId, qint64 eventId);
 
 private:
     void showCurrent();
@@ -74,6 +85,10 @@ private:
     bool m_symbolsShown = false;
     DevicePanel *m_device;
     bool m_deviceShown = false;
+    CallsPanel *m_calls;
+    bool m_syncing = false; // selecting in the process views on another view's behalf
+    TimelineWidget *m_timeline;
+    bool m_timelineShown = false;
 };
 
 } // namespace initscope::ui

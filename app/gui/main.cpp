@@ -1,6 +1,7 @@
 // initscope-gui: opens InitScope bundles for inspection.
 #include "bundle.h"
 #include "compareview.h"
+#include "appearance.h"
 #include "mainwindow.h"
 #include "rundiff.h"
 
@@ -33,6 +34,7 @@ int main(int argc, char **argv)
                                                     "(A and B given as the two files)."));
     parser.addOption(compare);
     parser.process(app);
+    initscope::ui::followSystemColorScheme();
 
     if (parser.isSet(compare)) {
         const QStringList files = parser.positionalArguments();
