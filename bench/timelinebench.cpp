@@ -382,6 +382,7 @@ int measure(const QString &path, bool cold)
         std::fprintf(stderr, "the timeline did not finish loading\n");
         return 1;
     }
+    QCoreApplication::processEvents(); // what the event loop does next: layout, queued replot
     widget.redrawNow();
     QPixmap first = widget.grab();
     const double firstPaintMs = double(timer.nsecsElapsed()) / 1e6;

@@ -243,15 +243,17 @@ void TimelineLanes::drawSpans(QCPPainter *painter, const TimelineLane &lane, int
         if (x1 - x0 < 1)
             x1 = x0 + 1;
         const QRectF r(x0, top, x1 - x0, height);
-        if (bucket.failed > 0 && r.width() < 6) {
-            // Too narrow for a cap to be seen: the whole mark is red, and at least 3 px wide.
-            painter->fillRect(QRectF(x0 - 1, top, std::max(r.width(), 1.0) + 2, height), failure);
+        if (bucket.failed > 0 && bucket.count == 1 && r.width() < 6) {
+            // A failed call too narrow for a frame: red altogether, at least 3 px wide.
+            painter->fillRect(QRectF(x0 - 1, top, r.width() + 2, height), failure);
         } else {
             painter->fillRect(r, timelineFamilyColor(bucket.family));
         }
-        if (bucket.failed > 0 && r.width() >= 6) {
-            // A red cap on a mark that holds a failure, and a red frame on a failed call.
-            painter->fillRect(QRectF(x0, top, r.width(), 4), failure);
+        if (bucket.failed > 0 && (bucket.count > 1 || r.width() >= 6)) {
+            // A red cap on a mark that holds a failure, at least 3 px wide, and a red frame
+            // on a failed call.
+            const double capWidth = std::max(r.width(), 3.0);
+            painter->fillRect(QRectF(x0 + (r.width() - capWidth) / 2, top, capWidth, 4), failure);
             if (bucket.count == 1) {
                 painter->setPen(QPen(failure, 2));
                 painter->drawRect(r.adjusted(1, 1, -1, -1));
