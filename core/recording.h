@@ -53,6 +53,8 @@ struct RecordOptions {
 // Presets (docs/run-config.md): "probe", "ollama", "custom". Fills options as the preset says;
 // what is set afterwards overrides it. False with *error for an unknown name.
 bool applyRecordPreset(const QString &name, RecordOptions *options, QString *error);
+// Sets NAME=value in options->setEnv, replacing an earlier value and taking NAME off unsetEnv.
+void setRecordVariable(RecordOptions *options, const QString &name, const QString &value);
 QStringList recordPresetNames();
 
 // Reads a run config (JSON, docs/run-config.md) into options. Returns false with a one-line

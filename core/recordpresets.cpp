@@ -32,15 +32,16 @@ int freeLoopbackPort()
     return port;
 }
 
-void setVariable(RecordOptions *o, const QString &name, const QString &value)
+} // namespace
+
+void setRecordVariable(RecordOptions *o, const QString &name, const QString &value)
 {
     o->setEnv.erase(std::remove_if(o->setEnv.begin(), o->setEnv.end(),
                                    [&](const QString &kv) { return kv.startsWith(name + QLatin1Char('=')); }),
                     o->setEnv.end());
+    o->unsetEnv.removeAll(name);
     o->setEnv.append(name + QLatin1Char('=') + value);
 }
-
-} // namespace
 
 QStringList recordPresetNames()
 {
@@ -65,11 +66,11 @@ bool applyRecordPreset(const QString &name, RecordOptions *o, QString *error)
         // Its own port and model folder, so that it never meets a server already running, and
         // the most detailed log, which names every discovery step.
         const int port = freeLoopbackPort();
-        setVariable(o, QStringLiteral("OLLAMA_HOST"), QStringLiteral("127.0.0.1:%1").arg(port ? port : 11435));
+        setRecordVariable(o, QStringLiteral("OLLAMA_HOST"), QStringLiteral("127.0.0.1:%1").arg(port ? port : 11435));
         QTemporaryDir models(QDir::temp().filePath(QStringLiteral("initscope-ollama-models-XXXXXX")));
         models.setAutoRemove(false);
-        setVariable(o, QStringLiteral("OLLAMA_MODELS"), models.isValid() ? models.path() : QDir::temp().filePath(QStringLiteral("initscope-ollama-models")));
-        setVariable(o, QStringLiteral("OLLAMA_DEBUG"), QStringLiteral("2"));
+        setRecordVariable(o, QStringLiteral("OLLAMA_MODELS"), models.isValid() ? models.path() : QDir::temp().filePath(QStringLiteral("initscope-ollama-models")));
+        setRecordVariable(o, QStringLiteral("OLLAMA_DEBUG"), QStringLiteral("2"));
         // Discovery is over when the server names what it will compute on, or gives up.
         o->stopOnOutput = {QStringLiteral("inference compute"), QStringLiteral("failure during GPU discovery"),
                            QStringLiteral("no compatible GPUs were discovered")};

@@ -32,11 +32,7 @@ bool hasVariable(const QStringList &env, const QString &name)
 
 RecordOptions withVariable(RecordOptions o, const QString &name, const QString &value)
 {
-    o.setEnv.erase(std::remove_if(o.setEnv.begin(), o.setEnv.end(),
-                                  [&](const QString &kv) { return kv.startsWith(name + QLatin1Char('=')); }),
-                   o.setEnv.end());
-    o.unsetEnv.removeAll(name);
-    o.setEnv.append(name + QLatin1Char('=') + value);
+    setRecordVariable(&o, name, value);
     return o;
 }
 

@@ -14,18 +14,6 @@
 
 namespace initscope {
 
-namespace {
-
-void setVariable(RecordOptions *o, const QString &name, const QString &value)
-{
-    o->setEnv.erase(std::remove_if(o->setEnv.begin(), o->setEnv.end(),
-                                   [&](const QString &kv) { return kv.startsWith(name + QLatin1Char('=')); }),
-                    o->setEnv.end());
-    o->setEnv.append(name + QLatin1Char('=') + value);
-}
-
-} // namespace
-
 bool loadRunMatrix(const QString &path, RunMatrix *matrix, QString *error)
 {
     auto fail = [&](const QString &why) {
@@ -71,7 +59,7 @@ bool loadRunMatrix(const QString &path, RunMatrix *matrix, QString *error)
             if (it.key() == QLatin1String("set")) {
                 const QJsonObject set = it.value().toObject();
                 for (auto s = set.begin(); s != set.end(); ++s)
-                    setVariable(&m.options, s.key(), s.value().toString());
+                    setRecordVariable(&m.options, s.key(), s.value().toString());
             } else if (it.key() == QLatin1String("unset")) {
                 for (const QJsonValue &n : it.value().toArray()) {
                     m.options.unsetEnv.append(n.toString());
