@@ -15,7 +15,7 @@ esac
 
 packages=(
     cmake ninja-build g++ pkg-config
-    qt6-base-dev libqt6sql6-sqlite libqt6svg6 libqcustomplot-dev libelf-dev libgtest-dev
+    qt6-base-dev libqt6sql6-sqlite libqt6svg6 libqcustomplot-dev libelf-dev libsqlite3-dev libgtest-dev
     xvfb xauth sqlite3
     curl ca-certificates  # the tests fetch the real ggml CUDA backend once (tests/ggml)
 )

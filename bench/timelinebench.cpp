@@ -7,6 +7,9 @@
 #include "bundle.h"
 #include "timelinesource.h"
 #include "timelinewidget.h"
+#include "bundlepage.h"
+#include "mainwindow.h"
+#include "runview.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -18,6 +21,7 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <algorithm>
@@ -435,6 +439,55 @@ int measure(const QString &path, bool cold)
     return 0;
 }
 
+// The whole window, as initscope-gui FILE shows it: open to first paint of the main window,
+// then the first showing of each tab of the run, and the peak resident memory.
+int measureWindow(const QString &path)
+{
+    double loadBefore = 0;
+    getloadavg(&loadBefore, 1);
+    const double rssBefore = peakRssMiB();
+    QElapsedTimer timer;
+    timer.start();
+    ui::MainWindow window;
+    window.setErrorReporter([](const QString &, const QString &message) {
+        std::fprintf(stderr, "%s\n", qPrintable(message));
+    });
+    window.resize(1600, 1000);
+    window.show();
+    if (!window.openBundle(path))
+        return 1;
+    QCoreApplication::processEvents();
+    window.grab();
+    const double firstPaintMs = double(timer.nsecsElapsed()) / 1e6;
+    std::printf("load average (1 min) before: %.1f\n", loadBefore);
+    std::printf("window open to first paint: %.0f ms, peak RSS %.0f MiB (%.0f before)\n", firstPaintMs,
+                peakRssMiB(), rssBefore);
+    std::fflush(stdout);
+    ui::RunView *view = window.currentPage()->findChild<ui::RunView *>();
+    QTabWidget *tabs = view ? view->findChild<QTabWidget *>() : nullptr;
+    if (!tabs)
+        return 1;
+    for (int i = 1; i < tabs->count(); ++i) {
+        QElapsedTimer t;
+        t.start();
+        tabs->setCurrentIndex(i);
+        QCoreApplication::processEvents();
+        if (auto *timeline = qobject_cast<ui::TimelineWidget *>(tabs->currentWidget())) {
+            QEventLoop loop;
+            QObject::connect(timeline, &ui::TimelineWidget::loaded, &loop, &QEventLoop::quit);
+            if (timeline->isLoading())
+                loop.exec();
+            QCoreApplication::processEvents();
+        }
+        window.grab();
+        std::printf("tab %s first shown: %.0f ms, peak RSS %.0f MiB\n", qPrintable(tabs->tabText(i)),
+                    double(t.nsecsElapsed()) / 1e6, peakRssMiB());
+        std::fflush(stdout);
+    }
+    window.grab().save(QDir::temp().filePath(QStringLiteral("windowbench.png")));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -452,6 +505,7 @@ int main(int argc, char **argv)
                       QStringLiteral("PATH")});
     parser.addOption({QStringLiteral("generate"), QStringLiteral("Only write the bundle.")});
     parser.addOption({QStringLiteral("measure"), QStringLiteral("Only measure the bundle.")});
+    parser.addOption({QStringLiteral("window"), QStringLiteral("Measure the whole main window on the bundle.")});
     parser.addOption({QStringLiteral("cold"), QStringLiteral("Drop the bundle from the page cache first.")});
     parser.process(app);
     const qint64 events = parser.isSet(QStringLiteral("short")) ? 50'000 : parser.value(QStringLiteral("events")).toLongLong();
@@ -459,6 +513,8 @@ int main(int argc, char **argv)
     const bool cold = parser.isSet(QStringLiteral("cold"));
     if (parser.isSet(QStringLiteral("generate")))
         return path.isEmpty() ? 64 : generate(path, events);
+    if (parser.isSet(QStringLiteral("window")))
+        return path.isEmpty() ? 64 : measureWindow(path);
     if (parser.isSet(QStringLiteral("measure")))
         return path.isEmpty() ? 64 : measure(path, cold);
 
