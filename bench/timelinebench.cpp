@@ -8,6 +8,7 @@
 #include "timelinesource.h"
 #include "timelinewidget.h"
 #include "bundlepage.h"
+#include "diagnosispanel.h"
 #include "mainwindow.h"
 #include "runview.h"
 
@@ -464,9 +465,17 @@ int measureWindow(const QString &path)
                 peakRssMiB(), rssBefore);
     std::fflush(stdout);
     ui::RunView *view = window.currentPage()->findChild<ui::RunView *>();
-    QTabWidget *tabs = view ? view->findChild<QTabWidget *>() : nullptr;
+    QTabWidget *tabs = view ? view->runTabs() : nullptr;
     if (!tabs)
         return 1;
+    if (view->diagnosisPanel()->isPending()) {
+        QEventLoop loop;
+        QObject::connect(view, &ui::RunView::diagnosisReady, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    std::printf("diagnosis shown: %.0f ms after opening, peak RSS %.0f MiB\n", double(timer.nsecsElapsed()) / 1e6,
+                peakRssMiB());
+    std::fflush(stdout);
     for (int i = 1; i < tabs->count(); ++i) {
         QElapsedTimer t;
         t.start();

@@ -2,6 +2,7 @@
 #include "deviceview.h"
 
 #include "bundle.h"
+#include "eventscan.h"
 #include "ollamalog.h"
 #include "report.h"
 
@@ -138,17 +139,49 @@ struct RunViews {
     qint64 ollamaProcess = -1;
 };
 
+// The calls that tell about devices, read without the rest of a long run: each function's first
+// kDeviceCallsPerFunction calls of a process (a poller repeats the same answers).
+constexpr int kDeviceCallsPerFunction = 256;
+
+QList<Event> deviceCalls(const BundleReader &reader, const EventScanner *scanner, qint64 runId, qint64 processId)
+{
+    if (!scanner) {
+        QList<Event> calls;
+        for (const Event &e : reader.events(runId, processId))
+            if (isCallKind(e.kind))
+                calls.append(e);
+        return calls;
+    }
+    QList<Event> calls;
+    QHash<qint32, int> perFunction;
+    EventScanQuery query;
+    query.runId = runId;
+    query.processId = processId;
+    query.kinds = {QStringLiteral("cuda.call"), QStringLiteral("cudart.call"), QStringLiteral("nvml.call")};
+    query.namePrefixes = {QStringLiteral("cuDeviceGet"), QStringLiteral("cuDriverGetVersion"),
+                          QStringLiteral("cuDeviceTotalMem"), QStringLiteral("nvmlDevice"),
+                          QStringLiteral("nvmlSystemGetDriverVersion"), QStringLiteral("cudaGetDeviceCount"),
+                          QStringLiteral("cudaRuntimeGetVersion")};
+    query.withPayload = true;
+    scanner->scan(query, [&](const EventRow &row, QByteArrayView payload) {
+        if (row.status == CallStatus::Ok && perFunction[row.nameId]++ < kDeviceCallsPerFunction)
+            calls.append(scanner->toEvent(row, payload.toByteArray(), runId));
+        return true;
+    });
+    return calls;
+}
+
 void addRun(Rows &rows, const BundleReader &reader, qint64 runId, RunViews &v)
 {
+    QString scanError;
+    const std::unique_ptr<EventScanner> scanner = EventScanner::open(reader.path(), &scanError);
     for (const Process &p : reader.processes(runId)) {
         for (const QString &e : p.env)
             if (e.startsWith(QLatin1String("CUDA_VISIBLE_DEVICES=")))
                 v.cvd.append({p.id, e.mid(21)});
         // NVML handles are pointers: map each to its index or bus id as the calls reveal them.
         QHash<QString, int> nvmlIndex;
-        for (const Event &e : reader.events(runId, p.id)) {
-            if (!e.kind.endsWith(QLatin1String(".call")))
-                continue;
+        for (const Event &e : deviceCalls(reader, scanner.get(), runId, p.id)) {
             const QJsonObject pl = QJsonDocument::fromJson(e.payload).object();
             if (!pl.value(QLatin1String("ok")).toBool())
                 continue;

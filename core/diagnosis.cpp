@@ -5,13 +5,16 @@
 
 #include "bundle.h"
 #include "diagnosisinternal.h"
+#include "eventscan.h"
 #include "report.h"
 
 #include <QHash>
 #include <QJsonArray>
+#include <QLocale>
 #include <QSet>
 
 #include <algorithm>
+#include <deque>
 
 namespace initscope {
 
@@ -106,6 +109,95 @@ QList<Finding> diagnoseProcess(Context &ctx)
     return merged;
 }
 
+// Long runs (docs/diagnosis.md): a process with more events than this is read selectively, so
+// that diagnosing a million events takes seconds and bounded memory. What the rules need of a
+// long run is its bring-up, its failures and the calls that report the setup; the rest are the
+// same successful calls over and over.
+constexpr qint64 kFullReadEvents = 50'000;
+constexpr int kBringUpCalls = 20'000;  // every call up to here
+constexpr int kFailedCalls = 5'000;    // failed calls after it (unfinished ones always)
+constexpr int kReportingCalls = 200;   // of each function that reports devices, versions, memory
+constexpr int kLastCalls = 256;        // the calls just before the end
+
+bool reportsSetup(QStringView fn)
+{
+    static const char *const prefixes[] = {"cuInit", "nvmlInit", "cuDriverGetVersion", "cudaRuntimeGetVersion",
+                                           "cudaDriverGetVersion", "cuDeviceGetCount", "cudaGetDeviceCount",
+                                           "nvmlDeviceGetCount", "cuDeviceTotalMem", "nvmlDeviceGetMemoryInfo",
+                                           "cuMemGetInfo", "cudaMemGetInfo", "cuDeviceGetUuid", "nvmlDeviceGetUUID",
+                                           "cuGetExportTable", "cuGetProcAddress"};
+    for (const char *prefix : prefixes)
+        if (fn.startsWith(QLatin1String(prefix)))
+            return true;
+    return false;
+}
+
+// The events of a long process that the rules read, in time order; *read counts them.
+QList<Event> selectEvents(const EventScanner &scanner, qint64 runId, qint64 processId, QString *error)
+{
+    QList<Event> kept;
+    QSet<qint64> keptIds;
+    std::deque<Event> last;                   // the latest calls not kept otherwise
+    QHash<qint64, Event> openOuter;           // per thread: its latest outermost call, not kept yet
+    QHash<qint64, qint64> keepInsideUntil;    // per thread: end of a kept failed outermost call
+    QHash<qint32, int> reporting;
+    int calls = 0;
+    int failed = 0;
+    auto keep = [&](Event &&e) {
+        keptIds.insert(e.id);
+        kept.append(std::move(e));
+    };
+    EventScanQuery query;
+    query.runId = runId;
+    query.processId = processId;
+    query.withPayload = true;
+    scanner.scan(query, [&](const EventRow &row, QByteArrayView payload) {
+        if (row.status == CallStatus::NotACall) {
+            keep(scanner.toEvent(row, payload.toByteArray(), runId));
+            return true;
+        }
+        const int index = calls++;
+        const bool outermost = topLevelJsonValue(payload, "depth") == QByteArrayView("0")
+                               || topLevelJsonValue(payload, "depth").isEmpty();
+        const qint64 endNs = row.tsNs + row.durNs;
+        bool wanted = index < kBringUpCalls || row.status == CallStatus::Unfinished
+                      || (row.status == CallStatus::Failed && failed < kFailedCalls)
+                      || (!outermost && row.tsNs < keepInsideUntil.value(row.tid, -1));
+        if (!wanted && reportsSetup(scanner.text(row.nameId)))
+            wanted = reporting[row.nameId]++ < kReportingCalls;
+        Event e = scanner.toEvent(row, payload.toByteArray(), runId);
+        if (!wanted) {
+            if (outermost)
+                openOuter.insert(row.tid, e);
+            last.push_back(std::move(e));
+            if (last.size() > size_t(kLastCalls))
+                last.pop_front();
+            return true;
+        }
+        if (row.status == CallStatus::Failed && index >= kBringUpCalls)
+            ++failed;
+        if (outermost) {
+            openOuter.remove(row.tid);
+            if (row.status != CallStatus::Ok)
+                keepInsideUntil.insert(row.tid, endNs);
+        } else if (auto outer = openOuter.find(row.tid); outer != openOuter.end()) {
+            // The outermost call around a kept nested one comes along: it names the caller.
+            if (outer->tsNs + outer->durNs >= row.tsNs && !keptIds.contains(outer->id))
+                keep(std::move(*outer));
+            openOuter.erase(outer);
+        }
+        keep(std::move(e));
+        return true;
+    }, error);
+    for (Event &e : last)
+        if (!keptIds.contains(e.id))
+            keep(std::move(e));
+    std::sort(kept.begin(), kept.end(), [](const Event &a, const Event &b) {
+        return a.tsNs != b.tsNs ? a.tsNs < b.tsNs : a.id < b.id;
+    });
+    return kept;
+}
+
 int severityRank(Severity s)
 {
     return s == Severity::RootCause ? 0 : s == Severity::Contributing ? 1 : 2;
@@ -166,9 +258,27 @@ Diagnosis diagnose(const BundleReader &reader, qint64 runId)
     bool plannedStop = false;
     for (const Event &e : reader.eventsOfKind(runId, -1, QStringLiteral("recorder.note")))
         plannedStop = plannedStop || e.name.startsWith(QLatin1String("stopped by the run's stop rule"));
+    std::unique_ptr<EventScanner> scanner;
     for (const Process &p : reader.processes(runId)) {
-        Context ctx{reader, d.run, p, {}, {}, {}, {}, artifacts, {}, {}, plannedStop};
-        ctx.calls = decodeCalls(reader.events(runId, p.id));
+        Context ctx{reader, d.run, p, {}, {}, {}, {}, artifacts, {}, {}, plannedStop, {}};
+        const qint64 total = reader.eventCount(runId, p.id);
+        QString scanError;
+        if (total > kFullReadEvents && !scanner)
+            scanner = EventScanner::open(reader.path(), &scanError);
+        if (total > kFullReadEvents && scanner) {
+            const QList<Event> events = selectEvents(*scanner, runId, p.id, &scanError);
+            ctx.calls = decodeCalls(events);
+            d.notes.append(QStringLiteral("pid %1: %2 of its %3 events read: the first %4 calls, every failed call, "
+                                          "the calls that report devices, versions and memory, and the last %5")
+                               .arg(p.pid)
+                               .arg(QLocale(QLocale::English).toString(events.size()), QLocale(QLocale::English).toString(total))
+                               .arg(QLocale(QLocale::English).toString(kBringUpCalls))
+                               .arg(kLastCalls));
+        } else {
+            ctx.calls = decodeCalls(reader.events(runId, p.id));
+        }
+        if (!scanError.isEmpty())
+            d.notes.append(QStringLiteral("pid %1: its events could not all be read: %2").arg(p.pid).arg(scanError));
         ctx.searches = reader.libSearches(runId, p.id);
         ctx.loads = reader.libLoads(runId, p.id);
         ctx.lines = splitOutputLines(reader.output(p.id));
@@ -195,6 +305,8 @@ Diagnosis diagnose(const BundleReader &reader, qint64 runId)
 QString formatDiagnosisText(const Diagnosis &d)
 {
     QString out = QStringLiteral("Diagnosis of run %1: %2\n").arg(d.run.id).arg(d.run.name);
+    for (const QString &note : d.notes)
+        out += QStringLiteral("  Note: %1.\n").arg(note);
     if (d.findings.isEmpty())
         return out + QStringLiteral("  No departure from the expected GPU bring-up was recorded.\n");
     int n = 0;
@@ -274,10 +386,13 @@ QJsonObject diagnosisToJson(const Diagnosis &d)
         }
         findings.append(o);
     }
-    return QJsonObject{{QStringLiteral("id"), d.run.id},
-                       {QStringLiteral("name"), d.run.name},
-                       {QStringLiteral("rootCauseFound"), d.hasRootCause()},
-                       {QStringLiteral("findings"), findings}};
+    QJsonObject run{{QStringLiteral("id"), d.run.id},
+                    {QStringLiteral("name"), d.run.name},
+                    {QStringLiteral("rootCauseFound"), d.hasRootCause()},
+                    {QStringLiteral("findings"), findings}};
+    if (!d.notes.isEmpty())
+        run.insert(QStringLiteral("notes"), QJsonArray::fromStringList(d.notes));
+    return run;
 }
 
 QJsonObject diagnosesToJson(const QList<Diagnosis> &diagnoses, const QString &bundlePath)

@@ -67,6 +67,8 @@ struct Diagnosis {
     QString bundlePath;
     Run run;
     QList<Finding> findings; // ranked: root causes first, then contributing, then harmless
+    // How the diagnosis read the run where it did not read every event (a long process).
+    QStringList notes;
     bool hasRootCause() const;
 };
 

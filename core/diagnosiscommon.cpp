@@ -195,7 +195,8 @@ void addSucceededBefore(const Context &ctx, Finding &f, int index)
 {
     const Call &c = ctx.calls[index];
     QSet<QString> seen;
-    for (int i = 0; i < index; ++i) {
+    // A nested call's scope starts at its outer call.
+    for (int i = c.depth > 0 ? qMax(0, c.outer) : 0; i < index && f.succeededBefore.size() < 8; ++i) {
         const Call &o = ctx.calls[i];
         if (!o.ok || !o.returned || o.isResolution() || seen.contains(o.fn))
             continue;

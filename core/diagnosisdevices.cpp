@@ -30,7 +30,9 @@ QString uuidText(const QString &uuid)
 
 DeviceView deviceView(const Context &ctx)
 {
-    DeviceView v;
+    if (ctx.devices)
+        return *ctx.devices;
+    DeviceView &v = ctx.devices.emplace();
     for (const Call &c : ctx.calls) {
         if (!c.ok)
             continue;

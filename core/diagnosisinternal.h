@@ -12,6 +12,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace initscope::diag {
 
 // One traced call, decoded once.
@@ -33,6 +35,17 @@ struct Call {
     bool isResolution() const { return fn.startsWith(QLatin1String("cuGetProcAddress")); }
 };
 
+struct Call;
+
+// What the process's calls said about its devices.
+struct DeviceView {
+    qint64 nvmlCount = -1; // nvmlDeviceGetCount*, -1 if never answered
+    const Call *nvmlCountCall = nullptr;
+    qint64 cudaCount = -1; // cuDeviceGetCount or cudaGetDeviceCount
+    const Call *cudaCountCall = nullptr;
+    QStringList uuids; // "GPU-…" of devices NVML or CUDA named
+};
+
 // The export table that a runtime asks for before initialising and that a driver may refuse.
 inline const QString kSkipInitProbe = QStringLiteral("f8cff951-2146-8b4e-b9e2-fb469e7c0dd9");
 
@@ -51,6 +64,7 @@ struct Context {
     // InitScope's doing, not a crash.
     bool plannedStop = false;
     bool stoppedAsPlanned() const;
+    mutable std::optional<DeviceView> devices; // deviceView()'s answer, once asked
 };
 
 QList<Call> decodeCalls(const QList<Event> &events);
@@ -96,14 +110,8 @@ void ruleDeath(const Context &ctx, QList<Finding> &out);             // diagnosi
 // CUDA_ERROR_STUB_LIBRARY are its consequence, so their findings are folded into it.
 void ruleWrongFileFirst(const Context &ctx, QList<Finding> &out);   // diagnosissearch.cpp
 
-// What the process's calls said about its devices (diagnosisdevices.cpp).
-struct DeviceView {
-    qint64 nvmlCount = -1; // nvmlDeviceGetCount*, -1 if never answered
-    const Call *nvmlCountCall = nullptr;
-    qint64 cudaCount = -1; // cuDeviceGetCount or cudaGetDeviceCount
-    const Call *cudaCountCall = nullptr;
-    QStringList uuids; // "GPU-…" of devices NVML or CUDA named
-};
+// What the process's calls said about its devices (diagnosisdevices.cpp); computed once per
+// process and kept in its Context.
 DeviceView deviceView(const Context &ctx);
 
 // Whether CUDA_VISIBLE_DEVICES in the process's environment hides every device from CUDA.

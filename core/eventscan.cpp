@@ -21,9 +21,11 @@ bool contains(QByteArrayView haystack, QByteArrayView needle)
                   != nullptr;
 }
 
-// The bytes of the top-level value of key in a compact JSON object, or empty. Strings and nested
-// objects are skipped as a whole, so a nested "ok" is never taken for the object's own.
-QByteArrayView topLevelValue(QByteArrayView json, QByteArrayView key)
+} // namespace
+
+// Strings and nested objects are skipped as a whole, so a nested "ok" is never taken for the
+// object's own.
+QByteArrayView topLevelJsonValue(QByteArrayView json, QByteArrayView key)
 {
     int depth = 0;
     bool inString = false;
@@ -38,9 +40,28 @@ QByteArrayView topLevelValue(QByteArrayView json, QByteArrayView key)
                 // A key of the outer object: "key" followed by ':'.
                 if (depth == 1 && i + 1 < json.size() && json[i + 1] == ':'
                     && json.sliced(stringStart + 1, i - stringStart - 1) == key) {
+                    // The value: to the ',' or '}' that ends it at this level.
                     qsizetype end = i + 2;
-                    while (end < json.size() && json[end] != ',' && json[end] != '}')
-                        ++end;
+                    int nested = 0;
+                    bool quoted = false;
+                    for (; end < json.size(); ++end) {
+                        const char v = json[end];
+                        if (quoted) {
+                            if (v == '\\')
+                                ++end;
+                            else if (v == '"')
+                                quoted = false;
+                        } else if (v == '"') {
+                            quoted = true;
+                        } else if (v == '{' || v == '[') {
+                            ++nested;
+                        } else if (v == '}' || v == ']') {
+                            if (nested-- == 0)
+                                break;
+                        } else if (v == ',' && nested == 0) {
+                            break;
+                        }
+                    }
                     return json.sliced(i + 2, end - i - 2);
                 }
             }
@@ -58,8 +79,6 @@ QByteArrayView topLevelValue(QByteArrayView json, QByteArrayView key)
     return {};
 }
 
-} // namespace
-
 CallStatus callStatusOfPayload(QByteArrayView payload)
 {
     // Payloads are compact JSON (docs/bundle-format.md).
@@ -67,9 +86,9 @@ CallStatus callStatusOfPayload(QByteArrayView payload)
     const bool unfinished = contains(payload, "\"unfinished\"");
     if (!okFalse && !unfinished && contains(payload, "\"ok\":"))
         return CallStatus::Ok;
-    if (unfinished && topLevelValue(payload, "unfinished") == QByteArrayView("true"))
+    if (unfinished && topLevelJsonValue(payload, "unfinished") == QByteArrayView("true"))
         return CallStatus::Unfinished;
-    const QByteArrayView ok = topLevelValue(payload, "ok");
+    const QByteArrayView ok = topLevelJsonValue(payload, "ok");
     if (ok == QByteArrayView("false"))
         return CallStatus::Failed;
     if (ok == QByteArrayView("true"))
@@ -139,12 +158,26 @@ struct EventScanner::Private {
         return " AND kind_id IN (" + (list.isEmpty() ? QByteArray("0") : list) + ")";
     }
 
+    QByteArray nameFilter(const EventScanQuery &q) const
+    {
+        if (q.namePrefixes.isEmpty())
+            return {};
+        QByteArray list;
+        for (auto it = texts.constBegin(); it != texts.constEnd(); ++it) {
+            const bool match = std::any_of(q.namePrefixes.begin(), q.namePrefixes.end(),
+                                           [&](const QString &prefix) { return it.value().startsWith(prefix); });
+            if (match)
+                list += (list.isEmpty() ? "" : ",") + QByteArray::number(it.key());
+        }
+        return " AND name_id IN (" + (list.isEmpty() ? QByteArray("0") : list) + ")";
+    }
+
     QByteArray where(const EventScanQuery &q) const
     {
         QByteArray sql = " WHERE +run_id = " + QByteArray::number(q.runId);
         if (q.processId >= 0)
             sql += " AND process_id = " + QByteArray::number(q.processId);
-        return sql + kindFilter(q);
+        return sql + kindFilter(q) + nameFilter(q);
     }
 };
 

@@ -32,6 +32,9 @@ enum class CallStatus : quint8 {
 // The status of a call payload, mostly from a byte search: only payloads that hold
 // "ok":false or "unfinished" are parsed (a nested "result" has an "ok" of its own).
 CallStatus callStatusOfPayload(QByteArrayView payload);
+// The bytes of the value of a top-level key of a compact JSON object ("false", "2", "\"x\"", an
+// object's text), without parsing it; empty when the object has no such key.
+QByteArrayView topLevelJsonValue(QByteArrayView json, QByteArrayView key);
 // Whether an event kind is a traced call: cuda.call, cudart.call, nvml.call.
 bool isCallKind(QStringView kind);
 
@@ -51,6 +54,7 @@ struct EventScanQuery {
     qint64 runId = -1;
     qint64 processId = -1;  // -1: every process of the run
     QList<QString> kinds;   // empty: every kind
+    QList<QString> namePrefixes; // empty: every name; else only events whose name starts so
     bool withPayload = false; // hand the payload bytes to the visitor (status is read either way)
 };
 

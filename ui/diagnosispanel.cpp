@@ -96,6 +96,7 @@ DiagnosisPanel::DiagnosisPanel(QWidget *parent)
 
 void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
 {
+    m_pending = false;
     m_model->setFindings(diagnosis.findings);
     if (diagnosis.findings.isEmpty()) {
         clear();
@@ -116,7 +117,10 @@ void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
     if (others > 0)
         meta << (others == 1 ? QStringLiteral("1 more finding below")
                              : QStringLiteral("%1 more findings below").arg(others));
+    if (!diagnosis.notes.isEmpty())
+        meta << QStringLiteral("long run, read selectively");
     m_meta->setText(meta.join(QStringLiteral(" · ")));
+    m_meta->setToolTip(diagnosis.notes.join(QLatin1Char('\n')));
     m_meta->show();
 
     m_step->setText(top.step.isEmpty() ? QStringLiteral("—") : top.step);
@@ -139,8 +143,19 @@ void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
     m_view->setCurrentIndex(first);
 }
 
+void DiagnosisPanel::setPending(const QString &text)
+{
+    clear();
+    m_pending = true;
+    m_title->setText(text);
+    QPalette titlePalette = m_title->palette();
+    titlePalette.setColor(QPalette::WindowText, theme::muted());
+    m_title->setPalette(titlePalette);
+}
+
 void DiagnosisPanel::clear()
 {
+    m_pending = false;
     m_model->setFindings({});
     m_title->setText(QStringLiteral("No departure from the GPU bring-up sequence was found"));
     QPalette titlePalette = m_title->palette();

@@ -24,6 +24,9 @@ public:
 
     void setDiagnosis(const Diagnosis &diagnosis);
     void clear();
+    // While a long run is diagnosed in the background: what is being done, in the title's place.
+    void setPending(const QString &text);
+    bool isPending() const { return m_pending; }
 
     DiagnosisModel *model() const { return m_model; }
     QTreeView *view() const { return m_view; }
@@ -48,6 +51,7 @@ private:
     QLabel *m_fix;
     DiagnosisModel *m_model;
     QTreeView *m_view;
+    bool m_pending = false;
 };
 
 } // namespace initscope::ui

@@ -13,7 +13,11 @@
 #include "timelinewidget.h"
 #include "viewsetup.h"
 
+#include <QApplication>
 #include <QHBoxLayout>
+#include <QLocale>
+#include <QPointer>
+#include <QThreadPool>
 #include <QHeaderView>
 #include <QScopedValueRollback>
 #include <QSplitter>
@@ -150,10 +154,7 @@ void RunView::setRun(const BundleReader *reader, const Run &run)
     m_model->setRoles(roles);
     m_model->setProcesses(processes);
     m_view->expandAll();
-    if (reader)
-        m_diagnosis->setDiagnosis(diagnose(*reader, run.id));
-    else
-        m_diagnosis->clear();
+    startDiagnosis();
     // Fit the content, within bounds: a few short names must not squeeze the columns, a
     // long exec chain must not push the command line out of sight.
     const QFontMetrics fm = m_view->fontMetrics();
@@ -174,6 +175,59 @@ void RunView::setRun(const BundleReader *reader, const Run &run)
     } else {
         m_panel->clear();
     }
+}
+
+namespace
+{
+qint64 g_backgroundDiagnosisFrom = 50'000;
+}
+
+void RunView::setBackgroundDiagnosisFrom(qint64 events)
+{
+    g_backgroundDiagnosisFrom = events;
+}
+
+qint64 RunView::backgroundDiagnosisFrom()
+{
+    return g_backgroundDiagnosisFrom;
+}
+
+void RunView::startDiagnosis()
+{
+    const quint64 generation = ++m_diagnosisGeneration;
+    if (!m_reader) {
+        m_diagnosis->clear();
+        Q_EMIT diagnosisReady();
+        return;
+    }
+    const qint64 events = m_reader->eventCount(m_run.id);
+    if (events <= g_backgroundDiagnosisFrom) {
+        m_diagnosis->setDiagnosis(diagnose(*m_reader, m_run.id));
+        Q_EMIT diagnosisReady();
+        return;
+    }
+    // A connection belongs to its thread: the worker opens the bundle again for itself.
+    m_diagnosis->setPending(QStringLiteral("Diagnosing %1 events…").arg(QLocale().toString(events)));
+    const QString path = m_reader->path();
+    const qint64 runId = m_run.id;
+    QPointer<RunView> self(this);
+    QThreadPool::globalInstance()->start([self, path, runId, generation] {
+        BundleError error;
+        Diagnosis diagnosis;
+        if (std::unique_ptr<BundleReader> reader = BundleReader::open(path, &error))
+            diagnosis = diagnose(*reader, runId);
+        else
+            diagnosis.notes.append(error.message);
+        QCoreApplication *app = QCoreApplication::instance();
+        if (!app)
+            return;
+        QMetaObject::invokeMethod(app, [self, generation, diagnosis] {
+            if (!self || self->m_diagnosisGeneration != generation)
+                return;
+            self->m_diagnosis->setDiagnosis(diagnosis);
+            Q_EMIT self->diagnosisReady();
+        });
+    });
 }
 
 void RunView::showSymbols()

@@ -55,6 +55,10 @@ public:
     void showDevice();
     // The Timeline tab reads its index for the current run when first shown.
     void showTimeline();
+    // A run with more events than this is diagnosed on a worker thread while the window
+    // shows "Diagnosing…"; smaller ones at once (docs/gui.md, "Large runs").
+    static void setBackgroundDiagnosisFrom(qint64 events);
+    static qint64 backgroundDiagnosisFrom();
 
 public Q_SLOTS:
     // Selects the evidence's process, then its event or output line in the process panel.
@@ -68,9 +72,12 @@ Q_SIGNALS:
     void processShown(qint64 processId);
     // The user selected an event in one of the run's views; the others already follow.
     void eventSelected(qint64 processId, qint64 eventId);
+    // The diagnosis of the current run is in the panel (at once or from the worker thread).
+    void diagnosisReady();
 
 private:
     void showCurrent();
+    void startDiagnosis();
 
     const BundleReader *m_reader = nullptr;
     Run m_run;
@@ -89,6 +96,7 @@ private:
     bool m_syncing = false; // selecting in the process views on another view's behalf
     TimelineWidget *m_timeline;
     bool m_timelineShown = false;
+    quint64 m_diagnosisGeneration = 0; // a result from an earlier run's worker is dropped
 };
 
 } // namespace initscope::ui

@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <memory>
@@ -66,5 +67,9 @@ int main(int argc, char **argv)
     // After the event loop starts, so that an error box for a bad file has a window under it.
     const QStringList files = parser.positionalArguments();
     QTimer::singleShot(0, &window, [&window, files] { window.openBundles(files); });
-    return QApplication::exec();
+    const int status = QApplication::exec();
+    // A long run's diagnosis may still be running on a worker thread: let it end while the
+    // application is still there.
+    QThreadPool::globalInstance()->waitForDone();
+    return status;
 }

@@ -22,9 +22,11 @@
 #include <QDir>
 #include <QLabel>
 #include <QPixmap>
+#include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
+#include <QThreadPool>
 #include <QTreeView>
 
 #include <gtest/gtest.h>
@@ -199,4 +201,42 @@ TEST(GuiDiagnosis, DemoBundleShowsRefusedExportTableAndEvidenceSelectsItsEvent)
     QTest::qWait(50);
     window.grab().save(
         QDir(initscope::testing::artifactsDir()).filePath(QStringLiteral("gui_diagnosis.png")));
+}
+
+// A long run is diagnosed on a worker thread: the panel says so at once, then shows the same
+// findings the synchronous path gives; a result for a run no longer shown is dropped.
+TEST(GuiDiagnosis, LongRunIsDiagnosedInTheBackgroundWithTheSameFindings)
+{
+    initscope::testing::ensureApplication();
+    const QString path = QStringLiteral(INITSCOPE_GUI_DEMO_BUNDLE);
+    BundleError error;
+    std::unique_ptr<BundleReader> reader = BundleReader::open(path, &error);
+    ASSERT_TRUE(reader) << error.message.toStdString();
+    const initscope::Run run = reader->runs().first();
+    const Diagnosis expected = diagnose(*reader, run.id);
+    ASSERT_FALSE(expected.findings.isEmpty());
+
+    const qint64 before = RunView::backgroundDiagnosisFrom();
+    RunView::setBackgroundDiagnosisFrom(0); // every run counts as long
+    RunView view;
+    QSignalSpy ready(&view, &RunView::diagnosisReady);
+    view.setRun(reader.get(), run);
+    EXPECT_TRUE(view.diagnosisPanel()->isPending());
+    EXPECT_TRUE(view.diagnosisPanel()->titleLabel()->text().startsWith(QLatin1String("Diagnosing ")))
+        << view.diagnosisPanel()->titleLabel()->text().toStdString();
+    ASSERT_TRUE(ready.wait(60'000));
+    EXPECT_FALSE(view.diagnosisPanel()->isPending());
+    EXPECT_EQ(view.diagnosisPanel()->titleLabel()->text(), expected.findings.first().title);
+    EXPECT_EQ(view.diagnosisPanel()->model()->rowCount(), expected.findings.size());
+
+    // Two runs in quick succession: only the last one's result is shown.
+    ready.clear();
+    view.setRun(reader.get(), run);
+    view.setRun(nullptr, initscope::Run());
+    EXPECT_FALSE(view.diagnosisPanel()->isPending());
+    QTest::qWait(200);
+    QThreadPool::globalInstance()->waitForDone();
+    QCoreApplication::processEvents();
+    EXPECT_EQ(view.diagnosisPanel()->model()->rowCount(), 0) << "a stale result replaced the current one";
+    RunView::setBackgroundDiagnosisFrom(before);
 }
