@@ -196,8 +196,6 @@ std::unique_ptr<EventScanner> EventScanner::open(const QString &path, QString *e
             *error = QStringLiteral("%1: %2").arg(path, p.lastError());
         return nullptr;
     }
-    // Memory-mapped reads: the pages of a large table are not copied into SQLite's cache.
-    sqlite3_exec(p.db, "PRAGMA mmap_size = 17179869184", nullptr, nullptr, nullptr);
     Private::Statement s;
     if (!p.prepare(s, "SELECT id, text FROM strings", error))
         return nullptr;
