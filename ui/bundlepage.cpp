@@ -63,9 +63,7 @@ BundlePage::BundlePage(std::unique_ptr<BundleReader> reader, QWidget *parent)
     m_problem->setWordWrap(true);
     m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_problem->setContentsMargins(8, 4, 8, 4);
-    QPalette problemPalette = m_problem->palette();
-    problemPalette.setColor(QPalette::WindowText, theme::failure());
-    m_problem->setPalette(problemPalette);
+    theme::setColor(m_problem, theme::failure);
     connect(m_runView, &RunView::processShown, this, &BundlePage::checkReader);
 
     auto *bar = new QHBoxLayout;

@@ -112,6 +112,7 @@ void CompareView::setDiff(const RunDiff &diff)
 {
     m_model->setDiff(diff);
     m_summary->setHtml(summaryHtml(diff));
+    theme::onPaletteChange(m_summary, [this, diff] { m_summary->setHtml(summaryHtml(diff)); });
     m_title->setText(QStringLiteral("Aligned calls (%1 steps, %2 different)").arg(diff.alignment.size()).arg(diff.calls.size()));
     fitColumnsToContents(m_view, m_view->horizontalHeader());
     goToFirstDivergence();

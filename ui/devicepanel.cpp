@@ -68,6 +68,7 @@ DevicePanel::DevicePanel(QWidget *parent)
 void DevicePanel::setReport(const DeviceReport &report)
 {
     m_findings->setHtml(findingsHtml(report));
+    theme::onPaletteChange(m_findings, [this, report] { m_findings->setHtml(findingsHtml(report)); });
     m_model->setReport(report);
     fitColumnsToContents(m_view, m_view->horizontalHeader());
 }

@@ -29,9 +29,7 @@ QLabel *wrappingLabel(QWidget *parent)
 QLabel *fieldName(const QString &text, QWidget *parent)
 {
     auto *label = new QLabel(text, parent);
-    QPalette palette = label->palette();
-    palette.setColor(QPalette::WindowText, theme::muted());
-    label->setPalette(palette);
+    theme::setColor(label, theme::muted);
     return label;
 }
 } // namespace
@@ -47,9 +45,7 @@ DiagnosisPanel::DiagnosisPanel(QWidget *parent)
     titleFont.setPointSizeF(titleFont.pointSizeF() * 1.15);
     m_title->setFont(titleFont);
     m_errorLine->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    QPalette metaPalette = m_meta->palette();
-    metaPalette.setColor(QPalette::WindowText, theme::muted());
-    m_meta->setPalette(metaPalette);
+    theme::setColor(m_meta, theme::muted);
 
     m_view->setModel(m_model);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
@@ -104,9 +100,7 @@ void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
     }
     const Finding &top = diagnosis.findings.first();
     m_title->setText(top.title);
-    QPalette titlePalette = m_title->palette();
-    titlePalette.setColor(QPalette::WindowText, severityColor(top.severity));
-    m_title->setPalette(titlePalette);
+    theme::setColor(m_title, [severity = top.severity] { return severityColor(severity); });
 
     QStringList meta{severityName(top.severity),
                      QStringLiteral("%1% confidence").arg(qRound(top.confidence * 100))};
@@ -148,9 +142,7 @@ void DiagnosisPanel::setPending(const QString &text)
     clear();
     m_pending = true;
     m_title->setText(text);
-    QPalette titlePalette = m_title->palette();
-    titlePalette.setColor(QPalette::WindowText, theme::muted());
-    m_title->setPalette(titlePalette);
+    theme::setColor(m_title, theme::muted);
 }
 
 void DiagnosisPanel::clear()
@@ -158,9 +150,7 @@ void DiagnosisPanel::clear()
     m_pending = false;
     m_model->setFindings({});
     m_title->setText(QStringLiteral("No departure from the GPU bring-up sequence was found"));
-    QPalette titlePalette = m_title->palette();
-    titlePalette.setColor(QPalette::WindowText, theme::success());
-    m_title->setPalette(titlePalette);
+    theme::setColor(m_title, theme::success);
     m_meta->hide();
     m_fields->hide();
     m_view->hide();

@@ -72,7 +72,7 @@ void EventDetailsView::setCall(const Event &event, const EventDetailsModel::Cont
     m_model->setCall(event, context);
     m_summary->setText(m_model->summary());
     m_summary->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_summary->setPalette(QPalette());
+    theme::clearColor(m_summary);
     m_view->expandAll();
     m_view->show();
 }
@@ -82,9 +82,7 @@ void EventDetailsView::clear()
     m_model->clear();
     m_summary->setText(kNothingSelected);
     m_summary->setFont(QFont());
-    QPalette muted;
-    muted.setColor(QPalette::WindowText, theme::muted());
-    m_summary->setPalette(muted);
+    theme::setColor(m_summary, theme::muted);
     m_view->hide();
 }
 

@@ -20,9 +20,7 @@ namespace
 QLabel *caption(const QString &text, QWidget *parent)
 {
     auto *label = new QLabel(text, parent);
-    QPalette pal = label->palette();
-    pal.setColor(QPalette::WindowText, theme::muted());
-    label->setPalette(pal);
+    theme::setColor(label, theme::muted);
     label->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     return label;
 }
@@ -56,9 +54,7 @@ ProcessHeader::ProcessHeader(QWidget *parent)
     m_command->setFrame(false);
     m_command->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_command->setBackgroundRole(QPalette::Window);
-    QPalette commandPalette = m_command->palette();
-    commandPalette.setColor(QPalette::Base, commandPalette.color(QPalette::Window));
-    m_command->setPalette(commandPalette);
+    theme::setColor(m_command, [] { return QGuiApplication::palette().color(QPalette::Window); }, QPalette::Base);
 
     auto *titleRow = new QHBoxLayout;
     titleRow->setSpacing(12);
@@ -96,12 +92,12 @@ void ProcessHeader::setProcess(const Run &run, const Process &p, const Process *
     m_ids->setText(ids);
 
     m_exit->setText(formatExit(p));
-    QPalette pal = palette();
     if (isFailure(p))
-        pal.setColor(QPalette::WindowText, theme::failure());
+        theme::setColor(m_exit, theme::failure);
     else if (p.endReason != EndReason::Exited)
-        pal.setColor(QPalette::WindowText, theme::muted());
-    m_exit->setPalette(pal);
+        theme::setColor(m_exit, theme::muted);
+    else
+        theme::clearColor(m_exit);
 
     m_exe->setText(p.exe.isEmpty() ? QStringLiteral("(unknown)") : p.exe);
     m_exe->setToolTip(p.exe);

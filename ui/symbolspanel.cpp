@@ -112,6 +112,7 @@ SymbolsPanel::SymbolsPanel(QWidget *parent)
 void SymbolsPanel::setResult(const SymbolCheckResult &result)
 {
     m_findings->setHtml(findingsHtml(result));
+    theme::onPaletteChange(m_findings, [this, result] { m_findings->setHtml(findingsHtml(result)); });
     m_model->setRows(result.rows);
     m_consumer->blockSignals(true);
     m_consumer->clear();

@@ -8,6 +8,10 @@
 #include <QGuiApplication>
 #include <QPalette>
 
+#include <functional>
+
+class QWidget;
+
 namespace initscope::ui::theme
 {
 
@@ -43,5 +47,16 @@ inline QColor success()
 {
     return darkPalette() ? QColor(0x66, 0xbb, 0x6a) : QColor(0x2e, 0x7d, 0x32);
 } // the candidate that was loaded
+
+// Gives widget's role (its text, by default) the colour color() returns, now and again each time
+// the application's palette changes (a switch between light and dark while the window is open):
+// the widget's other roles keep following the palette. A later call replaces the colour;
+// clearColor() gives the role back to the palette.
+void setColor(QWidget *widget, const std::function<QColor()> &color,
+              QPalette::ColorRole role = QPalette::WindowText);
+void clearColor(QWidget *widget, QPalette::ColorRole role = QPalette::WindowText);
+// Calls refresh each time the application's palette changes, for a widget whose text carries
+// these colours in rich text; a later call replaces the refresh.
+void onPaletteChange(QWidget *widget, const std::function<void()> &refresh);
 
 } // namespace initscope::ui::theme

@@ -448,6 +448,10 @@ qint64 TimelineWidget::selectedOutputId() const
 
 void TimelineWidget::select(TimelineItemRef ref, bool notify)
 {
+    // The second click of a double-click selects what the first one did: say so once.
+    const TimelineItemRef before = m_lanes->selectedItem();
+    if (before.lane == ref.lane && before.row == ref.row && before.index == ref.index && ref.isValid())
+        notify = false;
     m_lanes->setSelectedItem(ref);
     requestReplot();
     const TimelineItem *item = itemOf(ref);

@@ -89,6 +89,7 @@ void WelcomePage::setRecentFiles(const QStringList &files)
     }
     html += QStringLiteral("</table>");
     m_recent->setText(html);
+    theme::onPaletteChange(m_recent, [this, files] { setRecentFiles(files); });
 }
 
 } // namespace initscope::ui

@@ -8,6 +8,7 @@
 #include "appearance.h"
 #include "bundlepage.h"
 #include "callspanel.h"
+#include "diagnosispanel.h"
 #include "mainwindow.h"
 #include "processpanel.h"
 #include "runview.h"
@@ -17,6 +18,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QImage>
+#include <QLabel>
 #include <QMenuBar>
 #include <QMouseEvent>
 #include <QSettings>
@@ -222,3 +224,36 @@ TEST_F(DesktopTest, ShortcutsDialogListsTheKeysOfEveryMenu)
 }
 
 } // namespace
+
+// Switching between light and dark while a run is open recolours what carries meaning: labels
+// coloured through theme::setColor and rich text rebuilt through theme::onPaletteChange.
+TEST_F(DesktopTest, LiveSwitchToDarkRecoloursLabelsAndRichText)
+{
+    setColorScheme(ColorScheme::Light);
+    DiagnosisPanel panel;
+    panel.clear(); // the title in the success colour
+    QLabel rich;
+    int rebuilt = 0;
+    theme::onPaletteChange(&rich, [&] {
+        ++rebuilt;
+        rich.setText(QStringLiteral("<b style=\"color:%1\">x</b>").arg(theme::failure().name()));
+    });
+    const QColor lightSuccess = theme::success();
+    EXPECT_EQ(panel.titleLabel()->palette().color(QPalette::WindowText), lightSuccess);
+
+    setColorScheme(ColorScheme::Dark);
+    QCoreApplication::processEvents();
+    ASSERT_TRUE(theme::darkPalette());
+    EXPECT_NE(theme::success(), lightSuccess);
+    EXPECT_EQ(panel.titleLabel()->palette().color(QPalette::WindowText), theme::success());
+    // The label's other roles follow the new palette.
+    EXPECT_EQ(panel.titleLabel()->palette().color(QPalette::Window), QApplication::palette().color(QPalette::Window));
+    EXPECT_GE(rebuilt, 1);
+    EXPECT_TRUE(rich.text().contains(theme::failure().name()));
+
+    // A later colour replaces the earlier one and follows the palette back to light.
+    panel.setPending(QStringLiteral("Diagnosing…"));
+    setColorScheme(ColorScheme::Light);
+    QCoreApplication::processEvents();
+    EXPECT_EQ(panel.titleLabel()->palette().color(QPalette::WindowText), theme::muted());
+}
