@@ -10,6 +10,7 @@
 #include "timelinesource.h"
 #include "timelinewidget.h"
 #include "bundlepage.h"
+#include "callspanel.h"
 #include "diagnosispanel.h"
 #include "mainwindow.h"
 #include "runview.h"
@@ -483,6 +484,14 @@ int measureWindow(const QString &path)
         t.start();
         tabs->setCurrentIndex(i);
         QCoreApplication::processEvents();
+        // The Calls tab of a large run reads its rows on a worker: shown means its rows are.
+        if (auto *calls = qobject_cast<ui::CallsPanel *>(tabs->currentWidget())) {
+            QEventLoop loop;
+            QObject::connect(calls, &ui::CallsPanel::loaded, &loop, &QEventLoop::quit);
+            if (calls->isLoading())
+                loop.exec();
+            QCoreApplication::processEvents();
+        }
         if (auto *timeline = qobject_cast<ui::TimelineWidget *>(tabs->currentWidget())) {
             QEventLoop loop;
             QObject::connect(timeline, &ui::TimelineWidget::loaded, &loop, &QEventLoop::quit);

@@ -236,7 +236,7 @@ qint32 EventScanner::stringId(const QString &text) const
 
 bool EventScanner::scan(const EventScanQuery &query, const Visitor &visit, QString *error) const
 {
-    return scanRows(query, true, visit, error);
+    return scanRows(query, query.inTimeOrder, visit, error);
 }
 
 bool EventScanner::scanRows(const EventScanQuery &query, bool ordered, const Visitor &visit,
@@ -301,6 +301,19 @@ qint64 EventScanner::count(const EventScanQuery &query, QString *error) const
 {
     Private::Statement s;
     if (!d->prepare(s, "SELECT COUNT(*) FROM events" + d->where(query), error))
+        return 0;
+    if (sqlite3_step(s.stmt) != SQLITE_ROW) {
+        if (error)
+            *error = d->lastError();
+        return 0;
+    }
+    return sqlite3_column_int64(s.stmt, 0);
+}
+
+qint64 EventScanner::countOfProcess(qint64 processId, QString *error) const
+{
+    Private::Statement s;
+    if (!d->prepare(s, "SELECT COUNT(*) FROM events WHERE process_id = " + QByteArray::number(processId), error))
         return 0;
     if (sqlite3_step(s.stmt) != SQLITE_ROW) {
         if (error)

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 
 #include <algorithm>
 
@@ -16,19 +17,8 @@ namespace initscope::ui
 namespace
 {
 
-bool resultFailed(const QJsonObject &payload, bool unfinished)
-{
-    if (unfinished)
-        return true;
-    const QJsonValue result = payload.value(QLatin1String("result"));
-    const QJsonObject resultObject = result.toObject();
-    // Older payloads keep the code beside a result name.
-    const qint64 code = resultObject.contains(QLatin1String("code"))
-                            ? resultObject.value(QLatin1String("code")).toInteger()
-                            : payload.value(QLatin1String("code")).toInteger(0);
-    const bool resultOk = resultObject.value(QLatin1String("ok")).toBool(code == 0);
-    return !payload.value(QLatin1String("ok")).toBool(resultOk);
-}
+// Rows decoded together when a row is asked for outside a prefetch: it and the next rows.
+constexpr int kDecodeBatch = 16;
 
 // The extent of the JSON value that starts at json[start]: a string to its closing quote, an
 // object or array to its matching bracket, anything else to the next ',', '}' or ']'.
@@ -80,43 +70,9 @@ QString stringValue(QByteArrayView slice)
     return parseValue(slice).toString();
 }
 
-// What the table shows of a call, from the few parts of its payload it needs: a payload of
-// kilobytes is not parsed whole to show one line of it.
-CallsModel::Decoded decode(const Event &e)
+// The result part of a decoded call: resultSlice is the payload's "result" value.
+void decodeResult(QByteArrayView resultSlice, CallsModel::Decoded &d)
 {
-    CallsModel::Decoded d;
-    const QByteArrayView json(e.payload);
-    // One pass over the payload for the keys the table needs.
-    QByteArrayView reach, resolved, table, summary, resultSlice, unfinished, ok;
-    CallsModel::forEachTopLevelKey(json, [&](QByteArrayView key, QByteArrayView value) {
-        if (key == "reach")
-            reach = value;
-        else if (key == "resolved")
-            resolved = value;
-        else if (key == "exportTable")
-            table = value;
-        else if (key == "summary")
-            summary = value;
-        else if (key == "result")
-            resultSlice = value;
-        else if (key == "unfinished")
-            unfinished = value;
-        else if (key == "ok")
-            ok = value;
-    });
-    d.unfinished = unfinished == "true";
-    d.reach = stringValue(reach);
-    d.failed = d.unfinished || ok == "false" || (ok != "true" && CallsModel::payloadFailed(e.payload));
-    for (const QByteArrayView detail : {resolved, table}) {
-        d.summary = stringValue(CallsModel::topLevelSlice(detail, "summary"));
-        if (!d.summary.isEmpty())
-            break;
-    }
-    if (d.summary.isEmpty())
-        d.summary = stringValue(summary);
-    if (d.summary.isEmpty())
-        d.summary = json.startsWith('{') ? formatPayload(e.payload) : safeText(e.payload, 2000);
-
     QByteArrayView name, message, string, code, pointer;
     CallsModel::forEachTopLevelKey(resultSlice, [&](QByteArrayView key, QByteArrayView value) {
         if (key == "name")
@@ -145,14 +101,97 @@ CallsModel::Decoded decode(const Event &e)
     } else if (!pointer.isEmpty()) {
         d.result = pointer == "null" ? QStringLiteral("NULL") : stringValue(pointer);
     }
-    return d;
+}
+
+// The result text alone, for sort keys: a payload's summary is not formatted to sort by result.
+QString resultText(QByteArrayView json)
+{
+    CallsModel::Decoded d;
+    QByteArrayView resultSlice;
+    CallsModel::forEachTopLevelKey(json, [&](QByteArrayView key, QByteArrayView value) {
+        if (key == "result")
+            resultSlice = value;
+        else if (key == "unfinished")
+            d.unfinished = value == "true";
+    });
+    decodeResult(resultSlice, d);
+    return d.result;
+}
+
+// Whether the cuGetProcAddress call with this payload handed out a pointer to function.
+bool handedOut(const QByteArray &payload, const QString &function)
+{
+    const QJsonObject resolved =
+        QJsonDocument::fromJson(payload).object().value(QLatin1String("resolved")).toObject();
+    if (!resolved.value(QLatin1String("ok")).toBool(false) || resolved.value(QLatin1String("pointer")).isNull())
+        return false;
+    // A function reached through the pointer is traced under the name the resolver's object
+    // exports at that address, or under the spelling a caller of the requested version
+    // expects. The requested symbol itself counts only when neither is known:
+    // "cuGetProcAddress" asked at 12000 hands out cuGetProcAddress_v2, which a later
+    // 4-argument call is not.
+    const QString owner = resolved.value(QLatin1String("ownerSymbol")).toString();
+    const QString expected = resolved.value(QLatin1String("expected")).toString();
+    if (owner.isEmpty() && expected.isEmpty())
+        return resolved.value(QLatin1String("symbol")).toString() == function;
+    return owner == function || expected == function;
 }
 
 } // namespace
 
-CallsModel::CallsModel(QObject *parent) : QAbstractTableModel(parent) {}
+// What the table shows of a call, from the few parts of its payload it needs: a payload of
+// kilobytes is not parsed whole to show one line of it.
+CallsModel::Decoded CallsModel::decode(const QByteArray &payload)
+{
+    Decoded d;
+    const QByteArrayView json(payload);
+    // One pass over the payload for the keys the table needs.
+    QByteArrayView reach, resolved, table, summary, resultSlice, unfinished;
+    forEachTopLevelKey(json, [&](QByteArrayView key, QByteArrayView value) {
+        if (key == "reach")
+            reach = value;
+        else if (key == "resolved")
+            resolved = value;
+        else if (key == "exportTable")
+            table = value;
+        else if (key == "summary")
+            summary = value;
+        else if (key == "result")
+            resultSlice = value;
+        else if (key == "unfinished")
+            unfinished = value;
+    });
+    d.unfinished = unfinished == "true";
+    d.reach = stringValue(reach);
+    d.failed = callStatusOfPayload(json) != CallStatus::Ok;
+    for (const QByteArrayView detail : {resolved, table}) {
+        d.summary = stringValue(topLevelSlice(detail, "summary"));
+        if (!d.summary.isEmpty())
+            break;
+    }
+    if (d.summary.isEmpty())
+        d.summary = stringValue(summary);
+    if (d.summary.isEmpty())
+        d.summary = json.startsWith('{') ? formatPayload(payload) : safeText(payload, 2000);
+    decodeResult(resultSlice, d);
+    return d;
+}
+
+CallsModel::CallsModel(QObject *parent)
+    : QAbstractTableModel(parent), m_calls(std::make_shared<const Calls>()), m_decoded(kDefaultDecodedLimit)
+{
+}
 
 CallsModel::~CallsModel() = default;
+
+std::vector<qint32> CallsModel::computeSortRanks(const EventScanner &scanner, const Calls &calls, Column column,
+                                                 const std::atomic_bool *stop)
+{
+    if (column == ResultColumn)
+        return rankCallsByText(scanner, calls, resultText, stop);
+    return rankCallsByText(
+        scanner, calls, [](QByteArrayView payload) { return decode(payload.toByteArray()).summary; }, stop);
+}
 
 std::optional<CallsModel::Api> CallsModel::apiOfKind(QStringView kind)
 {
@@ -237,51 +276,19 @@ std::optional<bool> CallsModel::topLevelBool(QByteArrayView json, QByteArrayView
 
 bool CallsModel::payloadFailed(const QByteArray &payload)
 {
-    // Payloads are compact JSON: a call can only have failed when one of these is in the
-    // bytes (no "ok" at all means the result code alone decides).
-    static const QByteArrayMatcher okFalse(QByteArrayLiteral("\"ok\":false"));
-    static const QByteArrayMatcher unfinished(QByteArrayLiteral("\"unfinished\""));
-    static const QByteArrayMatcher anyOk(QByteArrayLiteral("\"ok\":"));
-    if (okFalse.indexIn(payload) < 0 && unfinished.indexIn(payload) < 0 && anyOk.indexIn(payload) >= 0)
-        return false;
-    // Nested objects ("result", "resolved") have an "ok" of their own: the object's own keys
-    // decide, read without parsing the whole payload.
-    if (topLevelBool(payload, "unfinished").value_or(false))
-        return true;
-    if (const std::optional<bool> ok = topLevelBool(payload, "ok"))
-        return !*ok;
-    const QJsonObject p = QJsonDocument::fromJson(payload).object();
-    return resultFailed(p, false);
+    return callStatusOfPayload(payload) != CallStatus::Ok;
 }
 
-void CallsModel::setCalls(QList<Event> events, const QHash<qint64, QString> &processLabels)
+void CallsModel::setCalls(std::unique_ptr<EventScanner> scanner, SharedCalls calls,
+                          const QHash<qint64, QString> &processLabels)
 {
     beginResetModel();
-    m_events = std::move(events);
+    m_scanner = std::move(scanner);
+    m_calls = calls ? std::move(calls) : std::make_shared<const Calls>();
     m_labels = processLabels;
-    m_apis.clear();
-    m_apis.reserve(size_t(m_events.size()));
-    m_rowById.clear();
-    m_rowById.reserve(m_events.size());
-    // Names and kinds repeat: share one string per distinct text.
-    QHash<QString, QString> texts;
-    auto share = [&texts](QString &text) {
-        const auto it = texts.constFind(text);
-        if (it == texts.constEnd())
-            texts.insert(text, text);
-        else
-            text = *it;
-    };
-    for (int row = 0; row < m_events.size(); ++row) {
-        Event &e = m_events[row];
-        m_apis.push_back(apiOfKind(e.kind).value_or(Api::Driver));
-        m_rowById.insert(e.id, row);
-        share(e.name);
-        share(e.kind);
-    }
     m_decoded.clear();
-    m_decoded.resize(size_t(m_events.size()));
-    m_failed.assign(size_t(m_events.size()), -1);
+    m_resultRanks.clear();
+    m_callRanks.clear();
     m_resolvers.clear();
     m_resolversIndexed = false;
     endResetModel();
@@ -289,22 +296,62 @@ void CallsModel::setCalls(QList<Event> events, const QHash<qint64, QString> &pro
 
 void CallsModel::clear()
 {
-    setCalls({}, {});
+    setCalls(nullptr, nullptr, {});
 }
 
-const Event &CallsModel::event(int row) const
+QString CallsModel::path() const
 {
-    return m_events[row];
+    return m_scanner ? m_scanner->path() : QString();
+}
+
+QString CallsModel::text(qint32 stringId) const
+{
+    return m_scanner ? m_scanner->text(stringId) : QString();
+}
+
+QString CallsModel::functionName(int row) const
+{
+    return text(callRow(row).nameId);
+}
+
+QByteArray CallsModel::payload(int row) const
+{
+    if (!m_scanner)
+        return {};
+    const qint64 id = callRow(row).id;
+    ++m_payloadsRead;
+    return m_scanner->payloads({id}).value(id);
+}
+
+Event CallsModel::event(int row) const
+{
+    const EventRow &r = callRow(row);
+    if (!m_scanner) {
+        Event e;
+        e.id = r.id;
+        e.processId = r.processId;
+        e.tid = r.tid;
+        e.tsNs = r.tsNs;
+        e.durNs = r.durNs;
+        e.runId = m_calls->runId;
+        return e;
+    }
+    return m_scanner->toEvent(r, payload(row), m_calls->runId);
 }
 
 int CallsModel::rowOfEvent(qint64 eventId) const
 {
-    return m_rowById.value(eventId, -1);
+    return findCallRow(*m_calls, eventId);
 }
 
 CallsModel::Api CallsModel::api(int row) const
 {
-    return m_apis[size_t(row)];
+    const qint32 kind = callRow(row).kindId;
+    if (kind == m_calls->runtimeKind)
+        return Api::Runtime;
+    if (kind == m_calls->nvmlKind)
+        return Api::Nvml;
+    return Api::Driver;
 }
 
 QString CallsModel::processLabel(qint64 processId) const
@@ -315,24 +362,92 @@ QString CallsModel::processLabel(qint64 processId) const
 
 bool CallsModel::isFailed(int row) const
 {
-    qint8 &known = m_failed[size_t(row)];
-    if (known < 0) {
-        if (const Decoded *d = m_decoded[size_t(row)].get())
-            known = d->failed ? 1 : 0;
-        else
-            known = payloadFailed(m_events[row].payload) ? 1 : 0;
-    }
-    return known == 1;
+    const CallStatus s = status(row);
+    return s == CallStatus::Failed || s == CallStatus::Unfinished;
 }
 
-const CallsModel::Decoded &CallsModel::decoded(int row) const
+void CallsModel::prefetch(const std::vector<int> &rows) const
 {
-    std::unique_ptr<Decoded> &d = m_decoded[size_t(row)];
-    if (!d) {
-        d = std::make_unique<Decoded>(decode(m_events[row]));
-        m_failed[size_t(row)] = d->failed ? 1 : 0;
+    if (!m_scanner)
+        return;
+    QList<qint64> ids;
+    std::vector<int> wanted;
+    // More than the cache holds would push out the first rows of this very batch.
+    const size_t limit = size_t(std::max<qsizetype>(m_decoded.maxCost(), 0));
+    for (int row : rows) {
+        if (wanted.size() >= limit)
+            break;
+        if (row < 0 || row >= rowCount() || m_decoded.contains(row))
+            continue;
+        if (std::find(wanted.cbegin(), wanted.cend(), row) != wanted.cend())
+            continue;
+        wanted.push_back(row);
+        ids.append(callRow(row).id);
     }
-    return *d;
+    if (wanted.empty())
+        return;
+    const QHash<qint64, QByteArray> payloads = m_scanner->payloads(ids);
+    m_payloadsRead += payloads.size();
+    for (int row : wanted)
+        m_decoded.insert(row, new Decoded(decode(payloads.value(callRow(row).id))));
+}
+
+std::vector<bool> CallsModel::rowsContaining(const QByteArray &needle, bool caseInsensitive) const
+{
+    if (!m_scanner)
+        return std::vector<bool>(m_calls->rows.size(), false);
+    return callsContaining(*m_scanner, *m_calls, needle, caseInsensitive, nullptr);
+}
+
+CallsModel::Decoded CallsModel::decoded(int row) const
+{
+    if (const Decoded *d = m_decoded.object(row))
+        return *d;
+    std::vector<int> batch{row};
+    for (int next = row + 1; next < rowCount() && int(batch.size()) < kDecodeBatch; ++next) {
+        if (!m_decoded.contains(next))
+            batch.push_back(next);
+    }
+    prefetch(batch);
+    if (const Decoded *d = m_decoded.object(row))
+        return *d;
+    // A cache of no rows: decoded for this caller alone.
+    return decode(payload(row));
+}
+
+std::vector<qint32> *CallsModel::rankSlot(Column column) const
+{
+    if (column == ResultColumn)
+        return &m_resultRanks;
+    if (column == CallColumn)
+        return &m_callRanks;
+    return nullptr;
+}
+
+bool CallsModel::hasSortRanks(Column column) const
+{
+    const std::vector<qint32> *slot = rankSlot(column);
+    return slot && (!slot->empty() || m_calls->rows.empty());
+}
+
+const std::vector<qint32> *CallsModel::sortRanks(Column column) const
+{
+    std::vector<qint32> *slot = rankSlot(column);
+    if (!slot)
+        return nullptr;
+    if (hasSortRanks(column))
+        return slot;
+    if (isLarge() || !m_scanner)
+        return nullptr;
+    *slot = computeSortRanks(*m_scanner, *m_calls, column, nullptr);
+    return slot;
+}
+
+void CallsModel::setSortRanks(Column column, std::vector<qint32> ranks)
+{
+    std::vector<qint32> *slot = rankSlot(column);
+    if (slot && ranks.size() == m_calls->rows.size())
+        *slot = std::move(ranks);
 }
 
 void CallsModel::indexResolvers() const
@@ -340,49 +455,36 @@ void CallsModel::indexResolvers() const
     if (m_resolversIndexed)
         return;
     m_resolversIndexed = true;
-    for (int row = 0; row < m_events.size(); ++row) {
-        const Event &e = m_events[row];
-        if (e.name.startsWith(QLatin1String("cuGetProcAddress")))
+    QSet<qint32> resolverNames;
+    for (qint32 id : m_calls->nameIds) {
+        if (text(id).startsWith(QLatin1String("cuGetProcAddress")))
+            resolverNames.insert(id);
+    }
+    if (resolverNames.isEmpty())
+        return;
+    for (int row = 0; row < rowCount(); ++row) {
+        const EventRow &e = callRow(row);
+        if (resolverNames.contains(e.nameId))
             m_resolvers[e.processId].push_back(row);
     }
 }
 
-bool CallsModel::handedOut(int resolverRow, const QString &function) const
-{
-    const QJsonObject resolved = QJsonDocument::fromJson(m_events[resolverRow].payload)
-                                     .object()
-                                     .value(QLatin1String("resolved"))
-                                     .toObject();
-    if (!resolved.value(QLatin1String("ok")).toBool(false) || resolved.value(QLatin1String("pointer")).isNull())
-        return false;
-    // A function reached through the pointer is traced under the name the resolver's object
-    // exports at that address, or under the spelling a caller of the requested version
-    // expects. The requested symbol itself counts only when neither is known:
-    // "cuGetProcAddress" asked at 12000 hands out cuGetProcAddress_v2, which a later
-    // 4-argument call is not.
-    const QString owner = resolved.value(QLatin1String("ownerSymbol")).toString();
-    const QString expected = resolved.value(QLatin1String("expected")).toString();
-    if (owner.isEmpty() && expected.isEmpty())
-        return resolved.value(QLatin1String("symbol")).toString() == function;
-    return owner == function || expected == function;
-}
-
 int CallsModel::resolverRow(int row) const
 {
-    if (row < 0 || row >= m_events.size() ||
-        decoded(row).reach != QLatin1String("cuGetProcAddress"))
+    if (row < 0 || row >= rowCount() || decoded(row).reach != QLatin1String("cuGetProcAddress"))
         return -1;
     indexResolvers();
-    const Event &e = m_events[row];
+    const EventRow &e = callRow(row);
     const auto it = m_resolvers.constFind(e.processId);
     if (it == m_resolvers.constEnd())
         return -1;
     // Back from the call; the name's bytes pick out the few requests worth parsing.
-    const QByteArray name = e.name.toUtf8();
-    const QByteArrayMatcher named('"' + name + '"');
+    const QString function = functionName(row);
+    const QByteArrayMatcher named('"' + function.toUtf8() + '"');
     for (auto r = std::lower_bound(it->cbegin(), it->cend(), row); r != it->cbegin();) {
         --r;
-        if (named.indexIn(m_events[*r].payload) >= 0 && handedOut(*r, e.name))
+        const QByteArray request = payload(*r);
+        if (named.indexIn(request) >= 0 && handedOut(request, function))
             return *r;
     }
     return -1;
@@ -390,7 +492,7 @@ int CallsModel::resolverRow(int row) const
 
 int CallsModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_events.size());
+    return parent.isValid() ? 0 : int(m_calls->rows.size());
 }
 
 int CallsModel::columnCount(const QModelIndex &parent) const
@@ -403,7 +505,7 @@ QVariant CallsModel::data(const QModelIndex &index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const int row = index.row();
-    const Event &e = m_events[row];
+    const EventRow &e = callRow(row);
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
@@ -418,7 +520,7 @@ QVariant CallsModel::data(const QModelIndex &index, int role) const
         case ApiColumn:
             return apiName(api(row));
         case FunctionColumn:
-            return e.name;
+            return functionName(row);
         case ResultColumn:
             return decoded(row).result;
         case CallColumn:
@@ -427,7 +529,7 @@ QVariant CallsModel::data(const QModelIndex &index, int role) const
         break;
     case Qt::ToolTipRole:
         if (index.column() == ResultColumn || index.column() == CallColumn) {
-            const Decoded &d = decoded(row);
+            const Decoded d = decoded(row);
             return d.message.isEmpty() ? d.summary : d.summary + QStringLiteral("\n\n") + d.message;
         }
         return data(index, Qt::DisplayRole);

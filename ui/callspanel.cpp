@@ -1,8 +1,10 @@
 #include "callspanel.h"
 
 #include "bundle.h"
+#include "callsdata.h"
 #include "callsfiltermodel.h"
 #include "callsmodel.h"
+#include "callsworker.h"
 #include "eventdetailsview.h"
 #include "format.h"
 #include "viewsetup.h"
@@ -12,13 +14,14 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QScopedValueRollback>
-#include <QSet>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableView>
 #include <QTimer>
@@ -31,20 +34,42 @@
 namespace initscope::ui
 {
 
-namespace
-{
-const char *const kCallKinds[] = {"cuda.call", "cudart.call", "nvml.call"};
-}
-
 CallsPanel::CallsPanel(QWidget *parent)
     : QWidget(parent), m_model(new CallsModel(this)), m_proxy(new CallsFilterModel(this)),
-      m_filterEdit(new QLineEdit(this)), m_apiCombo(new QComboBox(this)),
+      m_worker(new CallsWorker(this)), m_filterEdit(new QLineEdit(this)), m_apiCombo(new QComboBox(this)),
       m_processCombo(new QComboBox(this)), m_threadCombo(new QComboBox(this)),
       m_failedOnly(new QCheckBox(QStringLiteral("&Failed only"), this)), m_summary(new QLabel(this)),
       m_textTimer(new QTimer(this)), m_splitter(new QSplitter(Qt::Horizontal, this)),
       m_view(new QTableView(m_splitter)), m_details(new EventDetailsView(m_splitter))
 {
     m_proxy->setSourceModel(m_model);
+    connect(m_worker, &CallsWorker::counted, this, [this](qint64 calls) {
+        if (isLoading()) {
+            m_expectedCalls = calls;
+            updateSummary();
+        }
+    });
+    connect(m_worker, &CallsWorker::loaded, this,
+            [this](const std::shared_ptr<const CallsData> &calls, const QString &readError) {
+                // The GUI thread's own connection, for the payloads of the rows it shows.
+                QString error = readError;
+                std::unique_ptr<EventScanner> scanner = calls ? EventScanner::open(m_reader->path(), &error) : nullptr;
+                finishLoad(std::move(scanner), scanner ? calls : nullptr, error);
+            });
+    connect(m_worker, &CallsWorker::found, this,
+            [this](const QString &text, const std::shared_ptr<std::vector<bool>> &rows) {
+                m_proxy->setText(text, std::move(*rows));
+                updateSummary();
+                scrollToCurrent();
+            });
+    connect(m_worker, &CallsWorker::ranked, this,
+            [this](CallsModel::Column column, const std::shared_ptr<std::vector<qint32>> &ranks) {
+                m_model->setSortRanks(column, std::move(*ranks));
+                if (m_proxy->sortColumn() == column)
+                    m_proxy->resort();
+                updateSummary();
+                scrollToCurrent();
+            });
 
     m_filterEdit->setPlaceholderText(QStringLiteral("Filter calls by function, argument, value or result"));
     m_filterEdit->setClearButtonEnabled(true);
@@ -76,8 +101,13 @@ CallsPanel::CallsPanel(QWidget *parent)
     m_view->horizontalHeader()->setSortIndicator(CallsModel::TimeColumn, Qt::AscendingOrder);
     m_view->setSortingEnabled(true);
     m_view->horizontalHeader()->setSortIndicatorShown(true);
+    // After the view's own connection: the proxy has sorted when this runs.
+    connect(m_view->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, &CallsPanel::sortRequested);
     connect(m_view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &CallsPanel::currentChanged);
+    // The rows about to be painted are decoded in one read, before the paint asks row by row.
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &CallsPanel::prefetchVisible);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &CallsPanel::prefetchVisible);
     auto *copy = new QAction(QStringLiteral("&Copy Call"), this);
     copy->setShortcut(QKeySequence::Copy);
     copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -133,11 +163,18 @@ CallsPanel::CallsPanel(QWidget *parent)
 
 void CallsPanel::setRun(const BundleReader *reader, qint64 runId)
 {
+    // Whatever a worker still does for the previous run is dropped when it ends.
+    m_worker->cancel();
     m_reader = reader;
     m_runId = runId;
-    m_loaded = false;
+    m_state = LoadState::NotLoaded;
+    m_expectedCalls = -1;
+    m_loadError.clear();
+    m_note.clear();
     m_pendingEventId = -1;
+    m_pendingFailure.reset();
     m_loads.clear();
+    m_labels.clear();
     m_pids.clear();
     m_model->clear();
     m_details->clear();
@@ -159,25 +196,44 @@ void CallsPanel::showEvent(QShowEvent *event)
     load();
 }
 
+bool CallsPanel::isBusy() const
+{
+    return isLoading() || !m_worker->searchText().isEmpty() || m_worker->rankingColumn() >= 0;
+}
+
 void CallsPanel::load()
 {
-    if (m_loaded)
+    if (m_state != LoadState::NotLoaded)
         return;
-    m_loaded = true;
-    QList<Event> calls;
-    QHash<qint64, QString> labels;
-    if (m_reader) {
-        for (const char *kind : kCallKinds)
-            calls += m_reader->eventsOfKind(m_runId, -1, QString::fromLatin1(kind));
-        std::stable_sort(calls.begin(), calls.end(), [](const Event &a, const Event &b) {
-            return a.tsNs != b.tsNs ? a.tsNs < b.tsNs : a.id < b.id;
-        });
-        for (const Process &p : m_reader->processes(m_runId)) {
-            labels.insert(p.id, processLabel(p));
-            m_pids.insert(p.id, p.pid);
-        }
+    m_state = LoadState::Loading;
+    if (!m_reader) {
+        finishLoad(nullptr, nullptr, QString());
+        return;
     }
-    m_model->setCalls(std::move(calls), labels);
+    for (const Process &p : m_reader->processes(m_runId)) {
+        m_labels.insert(p.id, processLabel(p));
+        m_pids.insert(p.id, p.pid);
+    }
+    const QString path = m_reader->path();
+    const qint64 runId = m_runId;
+    if (QFileInfo(path).size() <= m_inlineLoadLimit) {
+        QString error;
+        std::unique_ptr<EventScanner> scanner = EventScanner::open(path, &error);
+        std::shared_ptr<const CallsData> calls = scanner ? readCalls(*scanner, runId, &error) : nullptr;
+        finishLoad(std::move(scanner), std::move(calls), error);
+        return;
+    }
+    m_worker->load(path, runId);
+    updateSummary();
+}
+
+void CallsPanel::finishLoad(std::unique_ptr<EventScanner> scanner, std::shared_ptr<const CallsData> calls,
+                            const QString &error)
+{
+    m_state = LoadState::Loaded;
+    m_expectedCalls = -1;
+    m_loadError = calls || !m_reader ? QString() : error;
+    m_model->setCalls(std::move(scanner), std::move(calls), m_labels);
     fillProcessCombo();
     fillThreadCombo();
     // One process or one thread needs no column to say which.
@@ -189,9 +245,17 @@ void CallsPanel::load()
     QHeaderView *header = m_view->horizontalHeader();
     for (int column : {int(CallsModel::FunctionColumn), int(CallsModel::ResultColumn)})
         header->resizeSection(column, std::min(header->sectionSize(column), 180));
+    // Typed or chosen while the calls were read.
+    if (!m_filterEdit->text().isEmpty())
+        applyTextFilter();
+    sortRequested(header->sortIndicatorSection(), header->sortIndicatorOrder());
     updateSummary();
+    prefetchVisible();
     if (m_pendingEventId >= 0)
         selectEvent(std::exchange(m_pendingEventId, -1));
+    if (m_pendingFailure)
+        goToFailure(*std::exchange(m_pendingFailure, std::nullopt));
+    Q_EMIT loaded();
 }
 
 void CallsPanel::fillProcessCombo()
@@ -200,15 +264,7 @@ void CallsPanel::fillProcessCombo()
     m_processCombo->clear();
     m_processCombo->addItem(QStringLiteral("All processes"), qint64(-1));
     // In the order the processes made their first call.
-    QList<qint64> order;
-    QSet<qint64> seen;
-    for (int row = 0; row < m_model->rowCount(); ++row) {
-        const qint64 id = m_model->event(row).processId;
-        if (!seen.contains(id)) {
-            seen.insert(id);
-            order << id;
-        }
-    }
+    const QList<qint64> &order = m_model->calls()->processes;
     for (qint64 id : order)
         m_processCombo->addItem(m_model->processLabel(id), id);
     m_processCombo->setEnabled(order.size() > 1);
@@ -222,10 +278,9 @@ void CallsPanel::fillThreadCombo()
     m_threadCombo->clear();
     m_threadCombo->addItem(QStringLiteral("All threads"), qint64(-1));
     std::map<qint64, qint64> threads; // tid → the process of its first call
-    for (int row = 0; row < m_model->rowCount(); ++row) {
-        const Event &e = m_model->event(row);
-        if (processId < 0 || e.processId == processId)
-            threads.emplace(e.tid, e.processId);
+    for (const auto &[process, tid] : m_model->calls()->threads) {
+        if (processId < 0 || process == processId)
+            threads.emplace(tid, process);
     }
     for (const auto &[tid, process] : threads) {
         QString label = QStringLiteral("thread %1").arg(tid);
@@ -241,8 +296,17 @@ void CallsPanel::fillThreadCombo()
 void CallsPanel::applyTextFilter()
 {
     m_textTimer->stop();
-    m_proxy->setText(m_filterEdit->text());
+    m_worker->cancelSearch();
+    const QString text = m_filterEdit->text();
+    // A small run is searched here in a few milliseconds; before the calls are read there is
+    // nothing to search (finishLoad() comes back here). A large one on the worker: the table
+    // keeps its rows until the answer comes.
+    if (text.isEmpty() || !isLoaded() || !m_model->isLarge() || text == m_proxy->text())
+        m_proxy->setText(text);
+    else
+        m_worker->search(m_model->path(), m_model->calls(), text);
     updateSummary();
+    scrollToCurrent();
 }
 
 void CallsPanel::applyFilters()
@@ -253,6 +317,11 @@ void CallsPanel::applyFilters()
     m_proxy->setThread(m_threadCombo->currentIndex() > 0 ? m_threadCombo->currentData().toLongLong() : -1);
     m_proxy->setFailedOnly(m_failedOnly->isChecked());
     updateSummary();
+    scrollToCurrent();
+}
+
+void CallsPanel::scrollToCurrent()
+{
     const QModelIndex current = m_view->currentIndex();
     if (current.isValid())
         m_view->scrollTo(current, QAbstractItemView::PositionAtCenter);
@@ -276,21 +345,83 @@ void CallsPanel::clearFilters()
         m_threadCombo->setCurrentIndex(0);
     }
     m_textTimer->stop();
+    m_worker->cancelSearch();
     m_proxy->setText(QString());
     applyFilters();
 }
 
-void CallsPanel::updateSummary()
+void CallsPanel::sortRequested(int column, Qt::SortOrder order)
 {
-    const int total = m_model->rowCount();
-    if (total == 0) {
-        m_summary->setText(m_loaded ? QStringLiteral("No traced calls in this run") : QString());
+    m_note.clear();
+    const auto payloadColumn = CallsModel::Column(column);
+    const bool needsKeys = (payloadColumn == CallsModel::ResultColumn || payloadColumn == CallsModel::CallColumn)
+                           && isLoaded() && m_model->isLarge() && !m_model->hasSortRanks(payloadColumn);
+    if (needsKeys && payloadColumn == CallsModel::CallColumn) {
+        // A million decoded summaries would not fit the memory this tab keeps to: back to the
+        // previous order, which the header shows again.
+        m_view->horizontalHeader()->setSortIndicator(m_sortColumn, m_sortOrder);
+        m_note = QStringLiteral("no sorting by call beyond %L1 calls").arg(m_model->largeRunLimit());
+        updateSummary();
         return;
     }
-    const int shown = m_proxy->rowCount();
-    const QString calls = total == 1 ? QStringLiteral("call") : QStringLiteral("calls");
-    m_summary->setText(shown == total ? QStringLiteral("%1 %2").arg(total).arg(calls)
-                                      : QStringLiteral("%1 of %2 %3").arg(shown).arg(total).arg(calls));
+    // Until the keys come the rows keep their time order.
+    if (needsKeys && m_worker->rankingColumn() != column)
+        m_worker->rank(m_model->path(), m_model->calls(), payloadColumn);
+    m_sortColumn = column;
+    m_sortOrder = order;
+    updateSummary();
+}
+
+void CallsPanel::prefetchVisible()
+{
+    const int rows = m_proxy->rowCount();
+    if (rows == 0)
+        return;
+    const int height = m_view->viewport()->height();
+    const int rowHeight = std::max(1, m_view->verticalHeader()->defaultSectionSize());
+    const int first = std::max(m_view->rowAt(0), 0);
+    int last = m_view->rowAt(height - 1);
+    if (last < 0)
+        last = std::min(rows - 1, first + height / rowHeight);
+    // Half a screen either way: a small scroll finds its rows decoded.
+    const int margin = std::max(16, (last - first) / 2);
+    std::vector<int> source;
+    for (int row = std::max(0, first - margin); row <= std::min(rows - 1, last + margin); ++row)
+        source.push_back(m_proxy->mapToSource(m_proxy->index(row, 0)).row());
+    m_model->prefetch(source);
+}
+
+void CallsPanel::updateSummary()
+{
+    QString text;
+    const int total = m_model->rowCount();
+    auto calls = [](qint64 n) { return n == 1 ? QStringLiteral("call") : QStringLiteral("calls"); };
+    if (m_state == LoadState::Loading) {
+        text = m_expectedCalls >= 0
+                   ? QStringLiteral("Loading %L1 %2…").arg(m_expectedCalls).arg(calls(m_expectedCalls))
+                   : QStringLiteral("Loading calls…");
+    } else if (!m_loadError.isEmpty()) {
+        text = QStringLiteral("Could not read the calls: %1").arg(m_loadError);
+    } else if (total == 0) {
+        text = isLoaded() ? QStringLiteral("No traced calls in this run") : QString();
+    } else {
+        const int shown = m_proxy->rowCount();
+        text = shown == total ? QStringLiteral("%L1 %2").arg(total).arg(calls(total))
+                              : QStringLiteral("%L1 of %L2 %3").arg(shown).arg(total).arg(calls(total));
+    }
+    QStringList notes;
+    if (!m_worker->searchText().isEmpty())
+        notes << QStringLiteral("searching for “%1”…").arg(m_worker->searchText());
+    if (const int column = m_worker->rankingColumn(); column >= 0) {
+        const QString title = m_model->headerData(column, Qt::Horizontal).toString();
+        notes << QStringLiteral("sorting by %1…").arg(title.toLower());
+    }
+    if (!m_note.isEmpty())
+        notes << m_note;
+    if (!notes.isEmpty())
+        text += QStringLiteral(" — ") + notes.join(QStringLiteral("; "));
+    m_summary->setText(text);
+    m_summary->setToolTip(text);
 }
 
 qint64 CallsPanel::currentEventId() const
@@ -309,14 +440,14 @@ void CallsPanel::currentChanged()
     const int row = m_proxy->mapToSource(current).row();
     showDetails(row);
     if (!m_selecting) {
-        const Event &e = m_model->event(row);
+        const EventRow &e = m_model->callRow(row);
         Q_EMIT eventSelected(e.processId, e.id);
     }
 }
 
 void CallsPanel::showDetails(int row)
 {
-    const Event &e = m_model->event(row);
+    const Event e = m_model->event(row);
     EventDetailsModel::Context context;
     context.processLabel = m_model->processLabel(e.processId);
     context.api = CallsModel::apiName(m_model->api(row));
@@ -333,7 +464,7 @@ void CallsPanel::showDetails(int row)
 
 bool CallsPanel::selectEvent(qint64 eventId)
 {
-    if (!m_loaded) {
+    if (!isLoaded()) {
         m_pendingEventId = eventId;
         return false;
     }
@@ -357,7 +488,7 @@ bool CallsPanel::step(bool forward, const std::function<bool(int)> &matches)
 {
     load();
     const int rows = m_proxy->rowCount();
-    if (rows == 0)
+    if (!isLoaded() || rows == 0)
         return false;
     const QModelIndex current = m_view->currentIndex();
     const int start = current.isValid() ? current.row() : (forward ? -1 : rows);
@@ -375,6 +506,12 @@ bool CallsPanel::step(bool forward, const std::function<bool(int)> &matches)
 
 bool CallsPanel::goToFailure(bool forward)
 {
+    load();
+    // Taken once the calls are read.
+    if (isLoading()) {
+        m_pendingFailure = forward;
+        return true;
+    }
     return step(forward, [this](int row) { return m_model->isFailed(row); });
 }
 
@@ -383,11 +520,11 @@ bool CallsPanel::goToSameFunction(bool forward)
     const QModelIndex current = m_view->currentIndex();
     if (!current.isValid())
         return false;
-    const QString function = m_model->event(m_proxy->mapToSource(current).row()).name;
+    const qint32 function = m_model->callRow(m_proxy->mapToSource(current).row()).nameId;
     const int here = current.row();
     // Never "finds" the current row itself: without another call of the function, nothing moves.
-    return step(forward, [this, &function, here](int row) {
-        return m_proxy->mapFromSource(m_model->index(row, 0)).row() != here && m_model->event(row).name == function;
+    return step(forward, [this, function, here](int row) {
+        return m_model->callRow(row).nameId == function && m_proxy->mapFromSource(m_model->index(row, 0)).row() != here;
     });
 }
 
@@ -396,7 +533,7 @@ void CallsPanel::copySelection()
     QStringList lines;
     for (const QModelIndex &index : m_view->selectionModel()->selectedRows(CallsModel::CallColumn)) {
         const int row = m_proxy->mapToSource(index).row();
-        const Event &e = m_model->event(row);
+        const EventRow &e = m_model->callRow(row);
         lines << QStringLiteral("%1 ms  %2  %3").arg(formatMs(e.tsNs), m_model->processLabel(e.processId),
                                                     m_model->decoded(row).summary);
     }

@@ -1,7 +1,7 @@
 #include "eventdetailsmodel.h"
 
 #include "apicatalog.h"
-#include "callsmodel.h"
+#include "eventscan.h"
 #include "format.h"
 #include "theme.h"
 
@@ -154,7 +154,7 @@ void EventDetailsModel::build(const Event &e, const Context &context)
     const QJsonObject resolved = p.value(QLatin1String("resolved")).toObject();
     const QJsonObject table = p.value(QLatin1String("exportTable")).toObject();
     const bool unfinished = p.value(QLatin1String("unfinished")).toBool(false);
-    const bool failed = CallsModel::payloadFailed(e.payload);
+    const bool failed = callStatusOfPayload(e.payload) != CallStatus::Ok;
     const QString reach = p.value(QLatin1String("reach")).toString();
     // The resolver's and the export table's own line say more than the raw call's.
     const QString rawSummary = p.value(QLatin1String("summary")).toString();

@@ -6,18 +6,32 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
-#include <QJsonDocument>
+#include <algorithm>
 
 namespace initscope::ui
 {
 
-EventsModel::EventsModel(QObject *parent) : QAbstractTableModel(parent) {}
+EventsModel::EventsModel(QObject *parent) : QAbstractTableModel(parent)
+{
+    m_details.setMaxCost(kDetailsCacheRows);
+}
 
-void EventsModel::setEvents(const QList<Event> &events, const QList<LibSearch> &searches,
-                            const QList<LibLoad> &loads)
+void EventsModel::setRows(std::shared_ptr<const EventScanner> scanner, const EventScanQuery &query,
+                          std::vector<EventRow> rows, const QList<LibSearch> &searches,
+                          const QList<LibLoad> &loads)
 {
     beginResetModel();
-    m_events = events;
+    m_scanner = std::move(scanner);
+    m_query = query;
+    m_rows = std::move(rows);
+    m_details.clear();
+    m_callKinds.clear();
+    if (m_scanner) {
+        for (const EventRow &r : m_rows) {
+            if (!m_callKinds.contains(r.kindId))
+                m_callKinds.insert(r.kindId, m_scanner->text(r.kindId).endsWith(QLatin1String(".call")));
+        }
+    }
     m_searchByEvent.clear();
     m_loadByEvent.clear();
     for (const LibSearch &s : searches) {
@@ -31,9 +45,54 @@ void EventsModel::setEvents(const QList<Event> &events, const QList<LibSearch> &
     endResetModel();
 }
 
-QString EventsModel::details(const Event &e) const
+void EventsModel::clear()
 {
-    if (const auto s = m_searchByEvent.constFind(e.id); s != m_searchByEvent.constEnd()) {
+    setRows(nullptr, {}, {});
+}
+
+const EventRow *EventsModel::eventRow(int row) const
+{
+    return row >= 0 && size_t(row) < m_rows.size() ? &m_rows[size_t(row)] : nullptr;
+}
+
+QString EventsModel::kind(int row) const
+{
+    const EventRow *r = eventRow(row);
+    return r && m_scanner ? m_scanner->text(r->kindId) : QString();
+}
+
+QString EventsModel::name(int row) const
+{
+    const EventRow *r = eventRow(row);
+    return r && m_scanner ? m_scanner->text(r->nameId) : QString();
+}
+
+bool EventsModel::isCall(int row) const
+{
+    const EventRow *r = eventRow(row);
+    return r && m_callKinds.value(r->kindId);
+}
+
+bool EventsModel::isFailedCall(int row) const
+{
+    const EventRow *r = eventRow(row);
+    return r && (r->status == CallStatus::Failed || r->status == CallStatus::Unfinished) && isCall(row);
+}
+
+int EventsModel::rowOfEvent(qint64 eventId) const
+{
+    // Time order is not id order; a pass over 48-byte rows takes a millisecond for a million.
+    const auto it = std::find_if(m_rows.begin(), m_rows.end(),
+                                 [eventId](const EventRow &r) { return r.id == eventId; });
+    return it == m_rows.end() ? -1 : int(it - m_rows.begin());
+}
+
+QString EventsModel::libraryDetails(int row) const
+{
+    const EventRow *r = eventRow(row);
+    if (!r)
+        return {};
+    if (const auto s = m_searchByEvent.constFind(r->id); s != m_searchByEvent.constEnd()) {
         const QString tried = s->steps.size() == 1
                                   ? QStringLiteral("1 path tried")
                                   : QStringLiteral("%1 paths tried").arg(s->steps.size());
@@ -47,36 +106,83 @@ QString EventsModel::details(const Event &e) const
         }
         return QStringLiteral("not found (%1)").arg(tried);
     }
-    if (const auto l = m_loadByEvent.constFind(e.id); l != m_loadByEvent.constEnd()) {
+    if (const auto l = m_loadByEvent.constFind(r->id); l != m_loadByEvent.constEnd()) {
         QString text = QStringLiteral("base=0x%1").arg(l->base, 12, 16, QLatin1Char('0'));
         if (!l->soname.isEmpty())
             text.prepend(QStringLiteral("soname=%1  ").arg(l->soname));
         return text;
     }
-    // Traced calls carry a one-line decoded summary (and resolver / export-table details
-    // with their own): that is what a reader wants in a table cell.
-    if (e.kind.endsWith(QLatin1String(".call"))) {
-        const QJsonObject payload = QJsonDocument::fromJson(e.payload).object();
-        for (const char *detail : {"resolved", "exportTable"}) {
-            const QString summary = payload.value(QLatin1String(detail)).toObject().value(QStringLiteral("summary")).toString();
-            if (!summary.isEmpty())
-                return summary;
-        }
-        const QString summary = payload.value(QStringLiteral("summary")).toString();
-        if (!summary.isEmpty())
-            return summary;
-    }
-    return formatPayload(e.payload);
+    return {};
 }
 
-const Event *EventsModel::event(int row) const
+QHash<qint64, QByteArray> EventsModel::payloads(const QList<int> &rows) const
 {
-    return row >= 0 && row < m_events.size() ? &m_events[row] : nullptr;
+    QList<qint64> ids;
+    ids.reserve(rows.size());
+    for (int row : rows) {
+        if (const EventRow *r = eventRow(row))
+            ids.append(r->id);
+    }
+    return m_scanner ? m_scanner->payloads(ids) : QHash<qint64, QByteArray>();
+}
+
+QString EventsModel::renderDetails(int row, const QByteArray &payload) const
+{
+    const QString library = libraryDetails(row);
+    if (!library.isEmpty())
+        return library;
+    QString text;
+    // Traced calls carry a one-line decoded summary (and resolver / export-table details
+    // with their own): that is what a reader wants in a table cell.
+    if (isCall(row)) {
+        const QJsonObject object = QJsonDocument::fromJson(payload).object();
+        for (const char *detail : {"resolved", "exportTable"}) {
+            text = object.value(QLatin1String(detail)).toObject().value(QStringLiteral("summary")).toString();
+            if (!text.isEmpty())
+                break;
+        }
+        if (text.isEmpty())
+            text = object.value(QStringLiteral("summary")).toString();
+    }
+    if (text.isEmpty())
+        text = formatPayload(payload);
+    if (text.size() > kMaxDetailsChars)
+        text = text.left(kMaxDetailsChars) + QStringLiteral(" …");
+    return text;
+}
+
+QString EventsModel::details(int row) const
+{
+    if (const QString *cached = m_details.object(row))
+        return *cached;
+    // A view paints rows next to each other: one query for this row and its neighbours whose
+    // details are not here yet, instead of one per painted row.
+    QList<int> rows;
+    QList<qint64> ids;
+    const int first = std::max(0, row - kFetchMargin);
+    const int last = std::min(rowCount() - 1, row + kFetchMargin);
+    for (int r = first; r <= last; ++r) {
+        if (r != row && m_details.contains(r))
+            continue;
+        rows.append(r);
+        const qint64 id = m_rows[size_t(r)].id;
+        if (!m_searchByEvent.contains(id) && !m_loadByEvent.contains(id))
+            ids.append(id);
+    }
+    const QHash<qint64, QByteArray> fetched = m_scanner ? m_scanner->payloads(ids) : QHash<qint64, QByteArray>();
+    QString shown;
+    for (int r : rows) {
+        QString text = renderDetails(r, fetched.value(m_rows[size_t(r)].id));
+        if (r == row)
+            shown = text;
+        m_details.insert(r, new QString(std::move(text)));
+    }
+    return shown;
 }
 
 int EventsModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_events.size());
+    return parent.isValid() ? 0 : int(m_rows.size());
 }
 
 int EventsModel::columnCount(const QModelIndex &parent) const
@@ -88,7 +194,8 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Event &e = m_events[index.row()];
+    const int row = index.row();
+    const EventRow &e = m_rows[size_t(row)];
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
@@ -99,23 +206,25 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
         case TidColumn:
             return e.tid;
         case KindColumn:
-            return e.kind;
+            return kind(row);
         case NameColumn:
-            return e.name;
+            return name(row);
         case DetailsColumn:
-            return details(e);
+            return details(row);
         }
         break;
     case Qt::ToolTipRole:
         if (index.column() == DetailsColumn) {
+            // Hovering is rare: the payload is read for this one row and not kept.
+            const QByteArray payload = payloads({row}).value(e.id);
             // A tooltip is for a glance; a payload of megabytes would freeze the painter.
-            if (e.payload.size() > 8192)
-                return safeText(e.payload, 8192) + QStringLiteral(" …");
-            const QJsonDocument doc = QJsonDocument::fromJson(e.payload);
-            QString tip = doc.isNull() ? safeText(e.payload)
+            if (payload.size() > 8192)
+                return safeText(payload, 8192) + QStringLiteral(" …");
+            const QJsonDocument doc = QJsonDocument::fromJson(payload);
+            QString tip = doc.isNull() ? safeText(payload)
                                        : QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
-            const QString shown = details(e);
-            return shown == formatPayload(e.payload) ? tip : shown + QStringLiteral("\n\n") + tip;
+            const QString shown = details(row);
+            return shown == formatPayload(payload) ? tip : shown + QStringLiteral("\n\n") + tip;
         }
         return data(index, Qt::DisplayRole);
     case Qt::TextAlignmentRole:
@@ -124,14 +233,10 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         break;
     case Qt::ForegroundRole:
-        if (e.kind.endsWith(QLatin1String(".call"))) {
-            // A call whose result code says failure stands out, as it does in the report.
-            const QJsonObject result =
-                QJsonDocument::fromJson(e.payload).object().value(QStringLiteral("result")).toObject();
-            if (result.contains(QStringLiteral("code")) &&
-                !result.value(QStringLiteral("ok")).toBool(result.value(QStringLiteral("code")).toInt(-1) == 0))
-                return theme::failure();
-        }
+        // A call whose result says failure stands out, as it does in the report. The status
+        // came with the row: no payload is read for it.
+        if (e.status == CallStatus::Failed && isCall(row))
+            return theme::failure();
         break;
     case EventIdRole:
         return e.id;

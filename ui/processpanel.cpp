@@ -1,8 +1,10 @@
 #include "processpanel.h"
 
 #include "bundle.h"
-#include "callsmodel.h"
 #include "environmentpanel.h"
+#include "eventscan.h"
+#include "eventsfiltermodel.h"
+#include "eventsloader.h"
 #include "eventsmodel.h"
 #include "eventspanel.h"
 #include "format.h"
@@ -17,13 +19,14 @@
 #include <QFrame>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSortFilterProxyModel>
+#include <QLocale>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTreeView>
 #include <QVBoxLayout>
 
 #include <functional>
+#include <utility>
 
 namespace initscope::ui
 {
@@ -31,7 +34,8 @@ namespace initscope::ui
 ProcessPanel::ProcessPanel(QWidget *parent)
     : QWidget(parent), m_header(new ProcessHeader(this)), m_tabs(new QTabWidget(this)),
       m_output(new OutputPanel(m_tabs)), m_events(new EventsPanel(m_tabs)),
-      m_libraries(new LibrariesPanel(m_tabs)), m_environment(new EnvironmentPanel(m_tabs))
+      m_libraries(new LibrariesPanel(m_tabs)), m_environment(new EnvironmentPanel(m_tabs)),
+      m_loader(new EventsLoader(this))
 {
     m_tabs->setDocumentMode(true);
     m_tabs->addTab(m_output, QStringLiteral("Output"));
@@ -51,6 +55,23 @@ ProcessPanel::ProcessPanel(QWidget *parent)
             [this] { showEventNearLine(m_output->view()->currentIndex()); });
     m_output->view()->addAction(nearest);
     connect(m_output->view(), &QTreeView::activated, this, &ProcessPanel::showEventNearLine);
+    connect(m_loader, &EventsLoader::rowsLoaded, this,
+            [this](const EventScanQuery &query, const EventsLoader::Rows &rows, const QString &error) {
+                if (query.processId != m_processId || !m_scanner)
+                    return;
+                const qint64 pending = std::exchange(m_pendingEventId, -1);
+                if (rows->empty() && !error.isEmpty()) {
+                    m_events->clear(QStringLiteral("The events could not be read: %1").arg(error));
+                    setEventsTitle(0, false);
+                } else {
+                    setEventsTitle(qint64(rows->size()), false);
+                    m_events->setRows(m_scanner, query, std::move(*rows), std::exchange(m_loadingSearches, {}),
+                                      std::exchange(m_loadingLoads, {}));
+                    if (pending >= 0)
+                        m_events->selectEvent(pending);
+                }
+                Q_EMIT eventsLoaded(query.processId);
+            });
 
     auto *line = new QFrame(this);
     line->setFrameShape(QFrame::HLine);
@@ -71,13 +92,12 @@ void ProcessPanel::showProcess(const BundleReader &reader, const Run &run, const
     m_header->setProcess(run, p, parent);
     m_output->setOutput(reader.output(p.id),
                         QStringLiteral("%1-%2").arg(processName(p)).arg(p.pid));
-    const QList<Event> events = reader.events(run.id, p.id);
     const QList<LibSearch> searches = reader.libSearches(run.id, p.id);
     const QList<LibLoad> loads = reader.libLoads(run.id, p.id);
-    m_events->setEvents(events, searches, loads);
+    m_processId = p.id;
+    const bool eventsShown = loadEvents(reader, run.id, p.id, searches, loads);
     m_libraries->setLibraries(searches, loads);
     m_environment->setEnvironment(p.env);
-    m_processId = p.id;
     // Config and files belong to the run: read once, not at every process.
     if (&reader != m_filesReader || reader.path() != m_filesBundle || run.id != m_filesRunId) {
         m_filesReader = &reader;
@@ -89,16 +109,72 @@ void ProcessPanel::showProcess(const BundleReader &reader, const Run &run, const
     const int lines = m_output->model()->rowCount();
     m_tabs->setTabText(OutputTab, lines == 1 ? QStringLiteral("Output (1 line)")
                                              : QStringLiteral("Output (%1 lines)").arg(lines));
-    m_tabs->setTabText(EventsTab, QStringLiteral("Events (%1)").arg(events.size()));
     m_tabs->setTabText(LibrariesTab, QStringLiteral("Libraries (%1 searched, %2 loaded)")
                                          .arg(searches.size())
                                          .arg(loads.size()));
     m_tabs->setTabText(EnvironmentTab, QStringLiteral("Environment (%1)").arg(p.env.size()));
     m_tabs->setEnabled(true);
+    if (eventsShown)
+        Q_EMIT eventsLoaded(p.id);
+}
+
+bool ProcessPanel::loadEvents(const BundleReader &reader, qint64 runId, qint64 processId,
+                              const QList<LibSearch> &searches, const QList<LibLoad> &loads)
+{
+    m_loader->cancel();
+    m_pendingEventId = -1;
+    m_loadingSearches.clear();
+    m_loadingLoads.clear();
+    // Opened again for every process: a millisecond, and never the rows of a file replaced
+    // since it was last shown.
+    QString error;
+    m_scanner = EventScanner::open(reader.path(), &error);
+    if (!m_scanner) {
+        m_events->clear(QStringLiteral("The events could not be read: %1").arg(error));
+        setEventsTitle(0, false);
+        return true;
+    }
+    EventScanQuery query;
+    query.runId = runId;
+    query.processId = processId;
+    const qint64 count = m_scanner->countOfProcess(processId);
+    if (count < kBackgroundLoadFrom) {
+        std::vector<EventRow> rows = m_scanner->rows(query, &error);
+        setEventsTitle(qint64(rows.size()), false);
+        m_events->setRows(m_scanner, query, std::move(rows), searches, loads);
+        return true;
+    }
+    // Reading and sorting half a million rows takes a second: the window paints meanwhile.
+    m_loadingSearches = searches;
+    m_loadingLoads = loads;
+    m_events->setLoading(count);
+    setEventsTitle(count, true);
+    m_loader->loadRows(reader.path(), query);
+    return false;
+}
+
+void ProcessPanel::setEventsTitle(qint64 count, bool loading)
+{
+    m_tabs->setTabText(EventsTab, loading ? QStringLiteral("Events (loading %1…)").arg(QLocale().toString(count))
+                                          : QStringLiteral("Events (%1)").arg(count));
+}
+
+bool ProcessPanel::isLoadingEvents() const
+{
+    return m_loader->isPending();
 }
 
 bool ProcessPanel::showEvent(qint64 eventId)
 {
+    if (isLoadingEvents()) {
+        // The rows are on their way: one lookup says whether the event will be among them.
+        const std::optional<Event> e = m_scanner ? m_scanner->event(eventId) : std::nullopt;
+        if (!e || e->processId != m_processId)
+            return false;
+        m_pendingEventId = eventId;
+        m_tabs->setCurrentWidget(m_events);
+        return true;
+    }
     if (!m_events->selectEvent(eventId))
         return false;
     m_tabs->setCurrentWidget(m_events);
@@ -118,12 +194,10 @@ namespace
 
 constexpr int kLookBack = 2000; // events looked through for one the line names
 
-// The result message of a failed call ("operation not supported"); empty for anything else.
-QString failureMessage(const Event &e)
+// The result message of a failed call's payload ("operation not supported").
+QString failureMessage(const QByteArray &payload)
 {
-    if (!e.kind.endsWith(QLatin1String(".call")) || !CallsModel::payloadFailed(e.payload))
-        return {};
-    return QJsonDocument::fromJson(e.payload).object().value(QLatin1String("result")).toObject()
+    return QJsonDocument::fromJson(payload).object().value(QLatin1String("result")).toObject()
         .value(QLatin1String("message")).toString();
 }
 
@@ -131,14 +205,15 @@ QString failureMessage(const Event &e)
 // after the write and often after the process has moved on, so looking back from the line's
 // time: the last event whose function or library the line names, else the last failed call
 // whose result message the line quotes, else the event that came last; the first event for a
-// line that came before all of them. -1 when there are no events.
+// line that came before all of them. -1 when there are no events. Names come with the rows;
+// only the payloads of the failed calls looked at are read.
 int eventForLine(const EventsModel &events, qint64 ts, const QString &text)
 {
     int lo = 0;
     int hi = events.rowCount();
     while (lo < hi) {
         const int mid = (lo + hi) / 2;
-        if (events.event(mid)->tsNs <= ts)
+        if (events.eventRow(mid)->tsNs <= ts)
             lo = mid + 1;
         else
             hi = mid;
@@ -146,21 +221,26 @@ int eventForLine(const EventsModel &events, qint64 ts, const QString &text)
     const int last = lo - 1;
     if (last < 0)
         return events.rowCount() > 0 ? 0 : -1;
-    int quoted = -1;
+    QList<int> failed; // latest first
     for (int row = last; row >= 0 && row > last - kLookBack; --row) {
-        const Event &e = *events.event(row);
         // Calls and libraries; a process event is named after the program, which many lines name.
-        const bool named = e.kind.endsWith(QLatin1String(".call")) || e.kind.startsWith(QLatin1String("lib."));
-        const QString name = e.name.contains(QLatin1Char('/')) ? e.name.section(QLatin1Char('/'), -1) : e.name;
-        if (named && name.size() >= 4 && text.contains(name))
-            return row;
-        if (quoted < 0) {
-            const QString message = failureMessage(e);
-            if (message.size() >= 4 && text.contains(message, Qt::CaseInsensitive))
-                quoted = row;
+        if (events.isCall(row) || events.kind(row).startsWith(QLatin1String("lib."))) {
+            QString name = events.name(row);
+            if (name.contains(QLatin1Char('/')))
+                name = name.section(QLatin1Char('/'), -1);
+            if (name.size() >= 4 && text.contains(name))
+                return row;
         }
+        if (events.isFailedCall(row))
+            failed.append(row);
     }
-    return quoted >= 0 ? quoted : last;
+    const QHash<qint64, QByteArray> payloads = events.payloads(failed);
+    for (int row : failed) {
+        const QString message = failureMessage(payloads.value(events.eventRow(row)->id));
+        if (message.size() >= 4 && text.contains(message, Qt::CaseInsensitive))
+            return row;
+    }
+    return last;
 }
 
 } // namespace
@@ -175,7 +255,7 @@ bool ProcessPanel::showEventNearLine(const QModelIndex &outputIndex)
     const OutputModel *output = m_output->model();
     const QString text = safeText(output->lineBytes(line.row()), 4096);
     const int row = eventForLine(*m_events->model(), output->lineTimeNs(line.row()), text);
-    return row >= 0 && showEvent(m_events->model()->event(row)->id);
+    return row >= 0 && showEvent(m_events->model()->eventRow(row)->id);
 }
 
 namespace
@@ -202,19 +282,14 @@ QModelIndex nextRow(QAbstractItemView *view, bool forward, bool includeCurrent,
 } // namespace
 
 bool ProcessPanel::stepEvents(bool forward, bool includeCurrent,
-                              const std::function<bool(const Event &, const Event *)> &matches)
+                              const std::function<bool(int row, int current)> &matches)
 {
-    const auto *proxy = qobject_cast<const QSortFilterProxyModel *>(m_events->view()->model());
-    const EventsModel *events = m_events->model();
-    auto eventAt = [proxy, events](const QModelIndex &index) {
-        return events->event(proxy ? proxy->mapToSource(index).row() : index.row());
-    };
+    const EventsFilterModel *proxy = m_events->filterModel();
     const QModelIndex current = m_events->view()->currentIndex();
-    const Event *here = current.isValid() ? eventAt(current) : nullptr;
+    const int here = current.isValid() ? proxy->mapToSource(current).row() : -1;
     const QModelIndex found =
         nextRow(m_events->view(), forward, includeCurrent, [&](const QModelIndex &index) {
-            const Event *e = eventAt(index);
-            return e && matches(*e, here);
+            return matches(proxy->mapToSource(index).row(), here);
         });
     if (!found.isValid())
         return false;
@@ -238,21 +313,29 @@ bool ProcessPanel::goToError(bool forward)
         return true;
     }
     // A single failure is found from itself too: F8 then says where it is instead of nothing.
-    return stepEvents(forward, true, [](const Event &e, const Event *) {
-        return e.kind.endsWith(QLatin1String(".call")) && CallsModel::payloadFailed(e.payload);
-    });
+    // The call status came with the rows: no payload is read.
+    const EventsModel *events = m_events->model();
+    return stepEvents(forward, true, [events](int row, int) { return events->isFailedCall(row); });
 }
 
 bool ProcessPanel::goToSameFunction(bool forward)
 {
-    return stepEvents(forward, false, [](const Event &e, const Event *current) {
-        return current && current->kind.endsWith(QLatin1String(".call")) && e.kind == current->kind &&
-               e.name == current->name;
+    const EventsModel *events = m_events->model();
+    return stepEvents(forward, false, [events](int row, int current) {
+        if (current < 0 || !events->isCall(current))
+            return false;
+        const EventRow *e = events->eventRow(row);
+        const EventRow *here = events->eventRow(current);
+        return e->kindId == here->kindId && e->nameId == here->nameId;
     });
 }
 
 void ProcessPanel::clear()
 {
+    m_loader->cancel();
+    m_pendingEventId = -1;
+    m_loadingSearches.clear();
+    m_loadingLoads.clear();
     m_processId = -1;
     m_filesReader = nullptr;
     m_filesBundle.clear();
@@ -260,7 +343,8 @@ void ProcessPanel::clear()
     m_environment->setRunFiles({}, {});
     m_header->clear();
     m_output->setOutput({}, QString());
-    m_events->setEvents({});
+    m_events->clear();
+    m_scanner.reset();
     m_libraries->setLibraries({}, {});
     m_environment->setEnvironment({});
     m_tabs->setTabText(OutputTab, QStringLiteral("Output"));

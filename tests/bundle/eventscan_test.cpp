@@ -144,6 +144,21 @@ TEST_F(EventScanTest, FiltersByProcessKindAndNamePrefix)
                                   QStringLiteral("nvmlDeviceGetCount_v2")}));
 }
 
+TEST_F(EventScanTest, CountOfProcessFromTheIndexMatchesItsRows)
+{
+    QString error;
+    auto scanner = EventScanner::open(path, &error);
+    ASSERT_TRUE(scanner);
+    EventScanQuery query;
+    query.runId = runId;
+    for (qint64 process : {first, second}) {
+        query.processId = process;
+        EXPECT_EQ(scanner->countOfProcess(process), qint64(scanner->rows(query).size())) << process;
+    }
+    EXPECT_EQ(scanner->countOfProcess(first), 5);
+    EXPECT_EQ(scanner->countOfProcess(second + 100), 0) << "no such process";
+}
+
 TEST_F(EventScanTest, PayloadsComeOnlyWhenAskedOrById)
 {
     QString error;

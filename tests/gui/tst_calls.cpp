@@ -126,12 +126,13 @@ TEST_F(CallsTest, FailedCallsAreTheOnesWhoseResultSaysSoAndTheOneThatNeverReturn
     EXPECT_EQ(shown(panel),
               (QList<qint64>{s_ids.resolveMissing, s_ids.deviceCount, s_ids.exportTable, s_ids.unfinished}));
     const CallsModel *model = panel.model();
-    const CallsModel::Decoded &unfinished = model->decoded(model->rowOfEvent(s_ids.unfinished));
+    const CallsModel::Decoded unfinished = model->decoded(model->rowOfEvent(s_ids.unfinished));
     EXPECT_TRUE(unfinished.unfinished);
     EXPECT_EQ(unfinished.result, QStringLiteral("did not return"));
-    // The byte scan and the decoded payload agree on every row.
+    // The status read from the payload bytes with the row and the decoded payload agree on
+    // every row.
     for (int row = 0; row < model->rowCount(); ++row)
-        EXPECT_EQ(CallsModel::payloadFailed(model->event(row).payload), model->decoded(row).failed) << row;
+        EXPECT_EQ(model->isFailed(row), model->decoded(row).failed) << row;
 }
 
 TEST_F(CallsTest, FiltersNarrowByTextApiProcessAndThread)

@@ -5,6 +5,7 @@
 
 #include "bundle.h"
 #include "environmentmodel.h"
+#include "eventscan.h"
 #include "eventsmodel.h"
 #include "format.h"
 #include "libraryloadmodel.h"
@@ -62,6 +63,14 @@ protected:
     }
 
     static Process process(qint64 id) { return s_reader->process(id).value_or(Process{}); }
+
+    static std::shared_ptr<const EventScanner> openScanner()
+    {
+        QString error;
+        std::shared_ptr<const EventScanner> scanner = EventScanner::open(s_reader->path(), &error);
+        EXPECT_NE(scanner, nullptr) << error.toStdString();
+        return scanner;
+    }
 
     static inline QTemporaryDir *s_dir = nullptr;
     static inline BundleReader *s_reader = nullptr;
@@ -147,9 +156,13 @@ TEST_F(ModelTest, EventsShowTimesDetailsAndWhatLibrarySearchesFound)
 {
     EventsModel model;
     auto tester = watch(model);
-    model.setEvents(s_reader->events(s_ids.mainRunId, s_ids.runnerId),
-                    s_reader->libSearches(s_ids.mainRunId, s_ids.runnerId),
-                    s_reader->libLoads(s_ids.mainRunId, s_ids.runnerId));
+    const std::shared_ptr<const EventScanner> scanner = openScanner();
+    ASSERT_NE(scanner, nullptr);
+    EventScanQuery query;
+    query.runId = s_ids.mainRunId;
+    query.processId = s_ids.runnerId;
+    model.setRows(scanner, query, scanner->rows(query), s_reader->libSearches(s_ids.mainRunId, s_ids.runnerId),
+                  s_reader->libLoads(s_ids.mainRunId, s_ids.runnerId));
     expectMatchesGolden(QStringLiteral("events-runner.txt"), dumpModel(model));
 }
 
@@ -157,7 +170,12 @@ TEST_F(ModelTest, EventsOfTheWholeRunAreOrderedByTime)
 {
     EventsModel model;
     auto tester = watch(model);
-    model.setEvents(s_reader->events(s_ids.mainRunId));
+    const std::shared_ptr<const EventScanner> scanner = openScanner();
+    ASSERT_NE(scanner, nullptr);
+    EventScanQuery query;
+    query.runId = s_ids.mainRunId;
+    model.setRows(scanner, query, scanner->rows(query));
+    ASSERT_EQ(model.rowCount(), s_reader->eventCount(s_ids.mainRunId));
     ASSERT_GT(model.rowCount(), 10);
     for (int r = 1; r < model.rowCount(); ++r) {
         EXPECT_LE(model.index(r - 1, 0).data(EventsModel::TimeNsRole).toLongLong(),
