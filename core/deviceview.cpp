@@ -207,7 +207,8 @@ void addRun(Rows &rows, const BundleReader &reader, qint64 runId, RunViews &v)
                 setDriver("bus id", normalBusId(out.value(QLatin1String("pciBusId")).toString()));
             } else if (fn.startsWith(QLatin1String("cuDeviceTotalMem"))) {
                 const qint64 bytes = out.value(QLatin1String("bytes")).toInteger(-1);
-                setDriver("memory", mib(bytes));
+                if (bytes >= 0)
+                    setDriver("memory", mib(bytes));
                 if (dev == 0 && v.cudaMemory0 < 0)
                     v.cudaMemory0 = bytes;
             } else if (fn.startsWith(QLatin1String("cuDeviceGetUuid"))) {
@@ -251,7 +252,8 @@ void addRun(Rows &rows, const BundleReader &reader, qint64 runId, RunViews &v)
                     rows.set(gpuProperty(index, "bus id"), kSourceNvml, normalBusId(bus), e.id, p.id);
                 } else if (fn.startsWith(QLatin1String("nvmlDeviceGetMemoryInfo"))) {
                     const qint64 total = out.value(QLatin1String("memory")).toObject().value(QLatin1String("total")).toInteger(-1);
-                    rows.set(gpuProperty(index, "memory"), kSourceNvml, mib(total), e.id, p.id);
+                    if (total >= 0) // a call whose record holds no total says nothing
+                        rows.set(gpuProperty(index, "memory"), kSourceNvml, mib(total), e.id, p.id);
                     if (index == 0 && v.nvmlMemory0 < 0)
                         v.nvmlMemory0 = total;
                 }
