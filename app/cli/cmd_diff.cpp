@@ -3,6 +3,7 @@
 
 #include "bundle.h"
 #include "bundleruns.h"
+#include "references.h"
 #include "rundiff.h"
 
 #include <QCoreApplication>
@@ -35,41 +36,6 @@ constexpr char kHelp[] =
     "  -h, --help  show this help\n";
 
 constexpr int kExitDiffError = 2;
-
-QStringList referenceDirs()
-{
-    QStringList dirs;
-    const QString env = qEnvironmentVariable("INITSCOPE_REFERENCE_DIR");
-    if (!env.isEmpty())
-        dirs.append(env);
-    dirs.append(QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("../share/initscope/reference")));
-    dirs.append(QStringLiteral(INITSCOPE_SOURCE_REFERENCE_DIR));
-    return dirs;
-}
-
-QString programOf(const BundleReader &reader, qint64 runId)
-{
-    const QList<Process> processes = reader.processes(runId);
-    if (processes.isEmpty())
-        return QString();
-    const Process &p = processes.first();
-    return QFileInfo(p.exe.isEmpty() ? p.argv.value(0) : p.exe).fileName();
-}
-
-// The reference bundle recorded from the same program as A's run, if one exists.
-QString findReference(const QString &program)
-{
-    for (const QString &dir : referenceDirs()) {
-        QDir d(dir);
-        for (const QString &name : d.entryList({QStringLiteral("*.initscope")}, QDir::Files, QDir::Name)) {
-            BundleError error;
-            const auto reader = BundleReader::open(d.filePath(name), &error);
-            if (reader && !reader->runs().isEmpty() && programOf(*reader, reader->runs().first().id) == program)
-                return d.filePath(name);
-        }
-    }
-    return QString();
-}
 
 int fail(const QString &message)
 {
@@ -116,7 +82,7 @@ int cmdDiff(const QStringList &args)
             return fail(QStringLiteral("%1: no such file").arg(files.first()));
         if (!a || a->runs().isEmpty())
             return fail(a ? QStringLiteral("%1 holds no runs").arg(files.first()) : error.message.simplified());
-        const QString program = programOf(*a, runs.isEmpty() ? a->runs().first().id : runs.first());
+        const QString program = programOfRun(*a, runs.isEmpty() ? a->runs().first().id : runs.first());
         const QString found = findReference(program);
         if (found.isEmpty())
             return fail(QStringLiteral("no reference recording of %1 (looked in %2)").arg(program, referenceDirs().join(QStringLiteral(", "))));
