@@ -24,8 +24,19 @@ QString programOfRun(const BundleReader &reader, qint64 runId)
     const QList<Process> processes = reader.processes(runId);
     if (processes.isEmpty())
         return QString();
-    const Process &p = processes.first();
-    return QFileInfo(p.exe.isEmpty() ? p.argv.value(0) : p.exe).fileName();
+    // The program the first process became: `env VAR=… program` and wrapper scripts exec it.
+    const Process *p = &processes.first();
+    for (bool followed = true; followed;) {
+        followed = false;
+        for (const Process &next : processes) {
+            if (next.previousImageId >= 0 && next.previousImageId == p->id) {
+                p = &next;
+                followed = true;
+                break;
+            }
+        }
+    }
+    return QFileInfo(p->exe.isEmpty() ? p->argv.value(0) : p->exe).fileName();
 }
 
 QString findReference(const QString &program)

@@ -14,7 +14,8 @@ class BundleReader;
 // then the source tree's resources/reference (a build that was not installed).
 QStringList referenceDirs();
 
-// The file name of the program a run started (its first process), e.g. "initscope-probe".
+// The file name of the program a run started (its first process, followed through its execs:
+// `env A=1 initscope-probe` is the probe), e.g. "initscope-probe".
 QString programOfRun(const BundleReader &reader, qint64 runId);
 
 // The first reference bundle, in referenceDirs() order, recorded from program; empty if none.

@@ -26,10 +26,15 @@ cat > "$stage/run-initscope" <<'SH'
 here=$(dirname "$(readlink -f "$0")")
 export INITSCOPE_RECORDER="$here/lib/libinitscope_recorder.so"
 export QT_PLUGIN_PATH="$here/plugins"
+export INITSCOPE_REFERENCE_DIR="${INITSCOPE_REFERENCE_DIR:-$here/reference}"
 exec /lib64/ld-linux-x86-64.so.2 --library-path "$here/lib" "$here/bin/initscope" "$@"
 SH
 chmod +x "$stage/run-initscope"
 cp -r build/lib/fakegpu "$stage/fakegpu"
+# The references of the real driver, for `diff --reference` there (ld.so runs initscope, so its
+# own directory is not where they are looked for by default).
+mkdir -p "$stage/reference"
+cp resources/reference/*.initscope "$stage/reference/"
 # Debug information is of no use there and the copy must stay small.
 find "$stage" -type f \( -name '*.so*' -o -perm -u+x \) ! -name run-initscope -exec strip --strip-unneeded {} + 2>/dev/null
 du -sh "$stage"

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -127,26 +128,75 @@ TEST_F(DiffTest, CliExitsZeroWhenEquivalentOneWhenDifferentTwoOnErrorAndPrintsJs
     EXPECT_EQ(runInitscope({QStringLiteral("diff"), QStringLiteral("--run"), QStringLiteral("7"), a, a}).exitCode, 2);
 }
 
-TEST_F(DiffTest, RetryListsVariationsRecordsOneAndShowsWhereItDiffersFromTheOriginal)
+TEST_F(DiffTest, RetryListsVariationsAddsTheRunToTheSameBundleAndShowsWhereItDiffersFromTheOriginal)
 {
     const QString original = record(QStringLiteral("incident"), QStringLiteral("no-export-tables"));
     const CliRun list = runInitscope({QStringLiteral("retry"), original});
     ASSERT_EQ(list.exitCode, 0) << list.err.toStdString();
-    for (const char *id : {"without-shims", "only-shim-1", "fakegpu-healthy", "bind-now", "inject-ld-preload", "visible-devices-0"})
+    for (const char *id : {"without-shims", "only-shim-1", "fakegpu-healthy", "bind-now", "inject-ld-preload", "visible-devices-0", "as-recorded"})
         EXPECT_TRUE(list.out.contains(id)) << id << "\n" << list.out.toStdString();
     EXPECT_FALSE(list.out.contains("fakegpu-no-export-tables")) << "not the mode the run already had";
+    const CliRun run = runInitscope({QStringLiteral("retry"), original, QStringLiteral("fakegpu-healthy")}, 120000);
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    EXPECT_TRUE(run.out.contains("Added run 2 ")) << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("First divergence  cuGetExportTable(CUDART_INTERFACE) → CUDA_ERROR_NOT_SUPPORTED in A, CUDA_SUCCESS in B"))
+        << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("INITSCOPE_FAKEGPU_MODE")) << "the config difference is named\n" << run.out.toStdString();
+    auto reader = openBundle(original);
+    ASSERT_TRUE(reader);
+    const QList<initscope::Run> runs = reader->runs();
+    ASSERT_EQ(runs.size(), 2) << "the retry is stored in the original's bundle";
+    EXPECT_TRUE(runs[0].configJson.contains("\"INITSCOPE_FAKEGPU_MODE\":\"no-export-tables\""));
+    EXPECT_TRUE(runs[1].configJson.contains("\"INITSCOPE_FAKEGPU_MODE\":\"healthy\""));
+    EXPECT_TRUE(runs[1].name.endsWith(QLatin1String("retry fakegpu-healthy"))) << runs[1].name.toStdString();
+    EXPECT_GT(reader->eventCount(runs[1].id), 10);
+    EXPECT_FALSE(diffRuns({reader.get(), runs[0].id, QStringLiteral("A")}, {reader.get(), runs[1].id, QStringLiteral("B")}).equivalent());
+    EXPECT_EQ(runInitscope({QStringLiteral("retry"), original, QStringLiteral("no-such-variation")}).exitCode, 64);
+    EXPECT_EQ(runInitscope({QStringLiteral("retry"), QStringLiteral("--env"), QStringLiteral("=x"), original, QStringLiteral("bind-now")}).exitCode, 64);
+    EXPECT_EQ(openBundle(original)->runs().size(), 2) << "a refused retry adds nothing";
+}
+
+TEST_F(DiffTest, RetryWithAnOutputFileWritesASeparateBundleAndLeavesTheOriginalAsItWas)
+{
+    const QString original = record(QStringLiteral("incident"), QStringLiteral("no-export-tables"));
+    QFile file(original);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QByteArray before = file.readAll();
+    file.close();
     const QString retried = dir.filePath(QStringLiteral("retry.initscope"));
     const CliRun run = runInitscope({QStringLiteral("retry"), QStringLiteral("-o"), retried, original, QStringLiteral("fakegpu-healthy")}, 120000);
     ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
-    EXPECT_TRUE(run.out.contains("First divergence  cuGetExportTable(CUDART_INTERFACE) → CUDA_ERROR_NOT_SUPPORTED in A, CUDA_SUCCESS in B"))
-        << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("Saved the retry as run 1 ")) << run.out.toStdString();
     auto reader = openBundle(retried);
     ASSERT_TRUE(reader);
     EXPECT_TRUE(reader->runs().first().configJson.contains("\"INITSCOPE_FAKEGPU_MODE\":\"healthy\""));
-    EXPECT_EQ(runInitscope({QStringLiteral("retry"), original, QStringLiteral("no-such-variation")}).exitCode, 64);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    EXPECT_EQ(file.readAll(), before);
 }
 
-// A bundle from another machine: nothing runs without --yes, and the command is shown first.
+// Edit Environment… in the GUI is `retry BUNDLE as-recorded --env/--unset`.
+TEST_F(DiffTest, RetryWithAnEditedEnvironmentDiffersFromTheOriginalOnlyInThatVariable)
+{
+    const QString original = record(QStringLiteral("plain"), QStringLiteral("healthy"));
+    const CliRun run = runInitscope({QStringLiteral("retry"), QStringLiteral("--env"), QStringLiteral("MY_SETTING=on"), original,
+                                     QStringLiteral("as-recorded")},
+                                    120000);
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    auto reader = openBundle(original);
+    ASSERT_TRUE(reader);
+    const QList<initscope::Run> runs = reader->runs();
+    ASSERT_EQ(runs.size(), 2);
+    EXPECT_TRUE(runs[1].name.endsWith(QLatin1String("+ edited environment"))) << runs[1].name.toStdString();
+    const RunDiff d = diffRuns({reader.get(), runs[0].id, QStringLiteral("A")}, {reader.get(), runs[1].id, QStringLiteral("B")});
+    EXPECT_TRUE(d.calls.isEmpty()) << formatRunDiffText(d).toStdString();
+    EXPECT_EQ(d.environment, QStringList{QStringLiteral("initscope-probe: MY_SETTING: (unset) → on")});
+    // The retry's own time limit is not part of what was run.
+    ASSERT_EQ(d.config.size(), 1) << d.config.join(QLatin1Char('\n')).toStdString();
+    EXPECT_TRUE(d.config.first().startsWith(QLatin1String("environment: "))) << d.config.first().toStdString();
+}
+
+// A bundle from another machine: nothing runs before the command is shown and someone says yes;
+// with no terminal to ask on (and no --yes) the answer is no.
 TEST_F(DiffTest, RetryOfARunFromAnotherMachineShowsTheCommandAndRunsNothing)
 {
     const QString original = record(QStringLiteral("foreign"), QStringLiteral("healthy"));
@@ -156,9 +206,16 @@ TEST_F(DiffTest, RetryOfARunFromAnotherMachineShowsTheCommandAndRunsNothing)
     EXPECT_EQ(run.exitCode, 1);
     EXPECT_TRUE(run.out.contains("was recorded on gpu-box-7, not on this machine")) << run.out.toStdString();
     EXPECT_TRUE(run.out.contains("command      ")) << run.out.toStdString();
-    EXPECT_TRUE(run.out.contains("LD_BIND_NOW=1")) << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("  set        LD_BIND_NOW=1")) << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("Changed from the recorded run: set LD_BIND_NOW=1")) << run.out.toStdString();
+    EXPECT_TRUE(run.out.contains("Not asking: standard input is not a terminal.")) << run.out.toStdString();
     EXPECT_TRUE(run.out.contains("Nothing was run. Add --yes to run it here.")) << run.out.toStdString();
     EXPECT_FALSE(QFileInfo::exists(target));
+    const CliRun inPlace = runInitscope({QStringLiteral("retry"), original, QStringLiteral("bind-now")});
+    EXPECT_EQ(inPlace.exitCode, 1);
+    auto reader = openBundle(original);
+    ASSERT_TRUE(reader);
+    EXPECT_EQ(reader->runs().size(), 1) << "nothing was added";
 }
 
 // The demo (the fake GPU refusing the runtime's private tables) against the probe's recording
@@ -183,4 +240,24 @@ TEST_F(DiffTest, DemoAgainstTheRealDriversReferenceDivergesAtTheRefusedExportTab
     const CliRun none = runInitscope({QStringLiteral("diff"), QStringLiteral("--reference"), other});
     EXPECT_EQ(none.exitCode, 2);
     EXPECT_TRUE(none.err.contains("no reference recording of true")) << none.err.toStdString();
+}
+
+// A run started through a wrapper (`env VAR=… initscope-probe`, as scripts and the GPU machine's
+// reference run do) is matched with the reference of the program the wrapper became.
+TEST_F(DiffTest, ReferenceIsFoundForAProgramStartedThroughEnv)
+{
+    const QString bundle = dir.filePath(QStringLiteral("env.initscope"));
+    const QString fake = QStringLiteral(FAKEGPU_DIR "/default");
+    runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle, QStringLiteral("--"),
+                  QStringLiteral("/usr/bin/env"), QStringLiteral("LD_LIBRARY_PATH=") + fake,
+                  QStringLiteral("INITSCOPE_FAKEGPU_MODE=no-export-tables"), binary(QStringLiteral("initscope-probe"))},
+                 90000);
+    ASSERT_TRUE(QFileInfo::exists(bundle));
+    const CliRun run = runInitscope({QStringLiteral("diff"), QStringLiteral("--reference"), QStringLiteral("--json"), bundle});
+    EXPECT_EQ(run.exitCode, 1) << run.err.toStdString();
+    const QJsonObject doc = QJsonDocument::fromJson(run.out).object();
+    EXPECT_TRUE(doc.value(QLatin1String("b")).toString().contains(QLatin1String("probe-h100-580.159.04.initscope")))
+        << run.out.toStdString();
+    EXPECT_EQ(doc.value(QLatin1String("firstDivergence")).toObject().value(QLatin1String("call")).toString(),
+              QStringLiteral("cuGetExportTable(CUDART_INTERFACE)"));
 }
