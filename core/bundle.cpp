@@ -16,6 +16,9 @@
 #include <array>
 #include <initializer_list>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace initscope {
 
 using namespace bundleschema;
@@ -71,14 +74,23 @@ struct BundleWriter::Private {
     qint64 lastRunId = -1;
     QHash<QString, qint64> strings;
     QHash<qint64, qint64> runOfProcess;
+    // Appending: strings already in the file are looked up there, and the original stays
+    // locked (bundleschema::lockForAppend) until the copy has replaced it.
+    bool appending = false;
+    int lockFd = -1;
 
-    ~Private() { closeDatabase(); }
+    ~Private()
+    {
+        closeDatabase();
+        releaseLock();
+    }
 
     void fail(const QString &reason)
     {
         if (!failure)
             failure = BundleError{BundleError::Code::Io,
-                                  QStringLiteral("Could not save the bundle %1: %2.")
+                                  (appending ? QStringLiteral("Could not add a run to the bundle %1: %2.")
+                                             : QStringLiteral("Could not save the bundle %1: %2."))
                                       .arg(finalPath, reason)};
     }
     bool writable() const { return state == State::Open && !failure; }
@@ -109,6 +121,22 @@ struct BundleWriter::Private {
         const auto it = strings.constFind(text);
         if (it != strings.constEnd())
             return *it;
+        if (appending) {
+            // Within one file a text has one id, also across the runs of an append.
+            QSqlQuery &q = *stmts[FindString];
+            q.bindValue(placeholder(0), text);
+            if (!q.exec()) {
+                fail(sqlErrorText(q.lastError()));
+                return -1;
+            }
+            const bool found = q.next();
+            const qint64 existing = found ? q.value(0).toLongLong() : -1;
+            q.finish();
+            if (found) {
+                strings.insert(text, existing);
+                return existing;
+            }
+        }
         const qint64 id = nextString++;
         if (!run(InsertString, {id, text}))
             return -1;
@@ -129,10 +157,13 @@ struct BundleWriter::Private {
     }
 
     bool start(QString *reason);
+    bool startAppend(qint64 existingSize, QString *reason);
+    bool prepareStatements();
     void writeLists(qint64 processId, const Process &process);
     qint64 insertEvent(const Event &event);
     void closeDatabase();
     void removeTemp();
+    void releaseLock();
 };
 
 bool BundleWriter::Private::start(QString *reason)
@@ -171,11 +202,7 @@ bool BundleWriter::Private::start(QString *reason)
         if (failure || !plain(sql))
             break;
     }
-    for (int i = 0; i < WriterStatementCount && !failure; ++i) {
-        stmts[i].emplace(db);
-        if (!stmts[i]->prepare(withNamedPlaceholders(writerSql(WriterStatement(i)))))
-            fail(sqlErrorText(stmts[i]->lastError()));
-    }
+    prepareStatements();
     if (!failure) {
         run(SetMeta,
             {QString::fromLatin1(kFormatVersionKey), QString::number(kBundleFormatVersion)});
@@ -183,6 +210,82 @@ bool BundleWriter::Private::start(QString *reason)
         run(SetMeta, {QString::fromLatin1(kCreatedKey),
                       QDateTime::currentDateTimeUtc().toString(Qt::ISODate)});
     }
+    if (failure) {
+        *reason = failure->message;
+        return false;
+    }
+    return true;
+}
+
+bool BundleWriter::Private::prepareStatements()
+{
+    for (int i = 0; i < WriterStatementCount && !failure; ++i) {
+        stmts[i].emplace(db);
+        if (!stmts[i]->prepare(withNamedPlaceholders(writerSql(WriterStatement(i)))))
+            fail(sqlErrorText(stmts[i]->lastError()));
+    }
+    return !failure;
+}
+
+// The temporary file is already a copy of the bundle (checked by BundleReader::open()).
+bool BundleWriter::Private::startAppend(qint64 existingSize, QString *reason)
+{
+    if (!QSqlDatabase::isDriverAvailable(kDriver)) {
+        *reason = QStringLiteral("Qt's SQLite driver (QSQLITE) is not installed");
+        return false;
+    }
+    connection = uniqueConnectionName("appender");
+    db = QSqlDatabase::addDatabase(kDriver, connection);
+    db.setDatabaseName(tempPath);
+    if (!db.open()) {
+        *reason = sqlErrorText(db.lastError());
+        return false;
+    }
+    state = State::Open;
+    // As for a new bundle: the copy is private until commit() renames it over the original.
+    const QStringList setup = {
+        QStringLiteral("PRAGMA journal_mode=OFF"),
+        QStringLiteral("PRAGMA synchronous=OFF"),
+        QStringLiteral("PRAGMA locking_mode=EXCLUSIVE"),
+        QStringLiteral("PRAGMA temp_store=MEMORY"),
+        QStringLiteral("PRAGMA cache_size=-65536"),
+    };
+    for (const QString &sql : setup) {
+        if (!plain(sql))
+            break;
+    }
+    // The reader checks files up to kFullCheckBytes whole; a larger one is checked here, where
+    // every page has just been read for the copy anyway, so that damage is never carried on
+    // under a new run.
+    if (!failure && existingSize > kFullCheckBytes) {
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("PRAGMA quick_check(1)")) || !q.next())
+            failure = corruptError(finalPath, sqlErrorText(q.lastError()));
+        else if (q.value(0).toString() != QLatin1String("ok"))
+            failure = corruptError(finalPath, q.value(0).toString());
+    }
+    if (!failure && !db.transaction())
+        fail(sqlErrorText(db.lastError()));
+    prepareStatements();
+    // New rows continue after the highest id of each table, so every id already handed out
+    // (in the file, in links between rows, in a user's notes) keeps meaning the same row.
+    const std::pair<const char *, qint64 *> counters[] = {
+        {"strings", &nextString}, {"runs", &nextRun}, {"processes", &nextProcess},
+        {"output", &nextOutput}, {"events", &nextEvent}, {"lib_searches", &nextSearch},
+        {"lib_loads", &nextLoad}, {"artifacts", &nextArtifact}};
+    for (const auto &[table, counter] : counters) {
+        if (failure)
+            break;
+        QSqlQuery q(db);
+        if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM %1").arg(QLatin1String(table)))
+            || !q.next()) {
+            fail(sqlErrorText(q.lastError()));
+            break;
+        }
+        *counter = q.value(0).toLongLong() + 1;
+    }
+    if (!failure)
+        run(SetMeta, {QString::fromLatin1(kWriterVersionKey), QStringLiteral(INITSCOPE_VERSION)});
     if (failure) {
         *reason = failure->message;
         return false;
@@ -239,6 +342,13 @@ void BundleWriter::Private::removeTemp()
         QFile::remove(tempPath);
 }
 
+void BundleWriter::Private::releaseLock()
+{
+    if (lockFd >= 0)
+        ::close(lockFd); // also drops the flock
+    lockFd = -1;
+}
+
 BundleWriter::BundleWriter() : d(std::make_unique<Private>()) {}
 
 BundleWriter::~BundleWriter()
@@ -264,6 +374,59 @@ std::unique_ptr<BundleWriter> BundleWriter::create(const QString &finalPath, Bun
                                                .arg(finalPath, reason)};
         return nullptr;
     }
+    return writer;
+}
+
+std::unique_ptr<BundleWriter> BundleWriter::append(const QString &existingPath, BundleError *error)
+{
+    BundleError scratch;
+    BundleError &out = error ? *error : scratch;
+    std::unique_ptr<BundleWriter> writer(new BundleWriter);
+    Private &d = *writer->d;
+    d.finalPath = existingPath;
+    d.appending = true;
+    auto refuse = [&](const QString &reason) {
+        d.closeDatabase();
+        d.removeTemp();
+        d.releaseLock();
+        d.state = Private::State::Aborted;
+        out = d.failure ? *d.failure
+                        : BundleError{BundleError::Code::Io,
+                                      QStringLiteral("Could not add a run to the bundle %1: %2.")
+                                          .arg(existingPath, reason)};
+        return nullptr;
+    };
+    // The reader's checks tell a missing, damaged or foreign file apart in one sentence. A
+    // file that is not there is not created here: appending needs something to append to.
+    if (const auto refused = checkFileBeforeOpen(existingPath)) {
+        out = *refused;
+        return nullptr;
+    }
+    QString reason;
+    d.lockFd = lockForAppend(existingPath, &reason);
+    if (d.lockFd < 0)
+        return refuse(reason);
+    int version = 0;
+    {
+        std::unique_ptr<BundleReader> reader = BundleReader::open(existingPath, &out);
+        if (!reader) {
+            d.releaseLock();
+            return nullptr;
+        }
+        version = reader->formatVersion();
+    }
+    if (version != kBundleFormatVersion)
+        return refuse(QStringLiteral("it is in format version %1, and this InitScope adds runs "
+                                     "only to bundles of version %2")
+                          .arg(version)
+                          .arg(kBundleFormatVersion));
+    struct stat st = {};
+    if (::fstat(d.lockFd, &st) != 0)
+        return refuse(QStringLiteral("cannot read its size"));
+    d.tempPath = createTemporarySibling(existingPath, &reason);
+    if (d.tempPath.isEmpty() || !copyInto(d.lockFd, d.tempPath, &reason)
+        || !d.startAppend(qint64(st.st_size), &reason))
+        return refuse(reason);
     return writer;
 }
 
@@ -488,7 +651,10 @@ bool BundleWriter::commit(BundleError *error)
         return false;
     }
     if (!d->failure) {
-        const QStringList indexes = createIndexes();
+        QStringList indexes = createIndexes();
+        // An appended file has its indexes already; they took the new rows as they came.
+        if (d->appending)
+            indexes.replaceInStrings(QStringLiteral("CREATE INDEX "), QStringLiteral("CREATE INDEX IF NOT EXISTS "));
         for (const QString &sql : indexes) {
             if (!d->plain(sql))
                 break;
@@ -508,6 +674,7 @@ bool BundleWriter::commit(BundleError *error)
         return false;
     }
     d->state = Private::State::Committed;
+    d->releaseLock();
     QString reason;
     // The bundle is already in place and complete; a folder that cannot be flushed only
     // means the rename might not survive a power cut, which is no reason to report a failed
@@ -523,6 +690,7 @@ void BundleWriter::abort()
         return;
     d->closeDatabase();
     d->removeTemp();
+    d->releaseLock();
     d->state = Private::State::Aborted;
 }
 

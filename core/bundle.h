@@ -27,7 +27,8 @@ struct BundleError {
 
 // Writes a new bundle to a temporary file next to the target and moves it into place only on
 // commit(): a half-written bundle never replaces anything. Not thread-safe; one writer per
-// file. Every add* returns the row id it assigned.
+// file. Every add* returns the row id it assigned. append() does the same for a bundle that
+// gets one more run (docs/bundle-format.md, Appending).
 class BundleWriter
 {
 public:
@@ -37,6 +38,14 @@ public:
 
     // Starts a bundle that will become finalPath on commit().
     static std::unique_ptr<BundleWriter> create(const QString &finalPath, BundleError *error);
+    // Adds to the bundle at existingPath. The file is checked as BundleReader::open() checks it
+    // and copied to a temporary file next to it; commit() renames the copy over the original,
+    // so an append that fails, is aborted or is killed leaves the original as it was. Rows
+    // already in the file keep their ids and content; new rows get ids after the highest.
+    // Only a bundle of the current format version can be added to, and by one writer at a
+    // time (a second gets an Io error while the first is open). nullptr with *error (the
+    // reader's error for a damaged file or one that is not a bundle) when it cannot be done.
+    static std::unique_ptr<BundleWriter> append(const QString &existingPath, BundleError *error);
 
     void setMetadata(const QString &key, const QString &value);
     qint64 addRun(const Run &run);

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -187,6 +188,7 @@ const char *writerSql(WriterStatement statement)
         " soname_id, lmid, base, unload_ns) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "INSERT INTO artifacts(id, run_id, kind_id, path_id, size, sha256, content)"
         " VALUES(?, ?, ?, ?, ?, COALESCE(CAST(? AS TEXT), ''), COALESCE(?, X''))",
+        "SELECT id FROM strings WHERE text = COALESCE(?, '') ORDER BY id LIMIT 1",
     };
     return sql[statement];
 }
@@ -528,6 +530,75 @@ bool renameOver(const QString &from, const QString &to, QString *error)
     if (::rename(QFile::encodeName(from).constData(), QFile::encodeName(to).constData()) != 0) {
         *error = QStringLiteral("cannot move the finished file into place: %1")
                      .arg(errnoText(errno));
+        return false;
+    }
+    return true;
+}
+
+int lockForAppend(const QString &path, QString *error)
+{
+    const QByteArray name = QFile::encodeName(path);
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        const int fd = ::open(name.constData(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            *error = QStringLiteral("cannot open it: %1").arg(errnoText(errno));
+            return -1;
+        }
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            const int err = errno;
+            ::close(fd);
+            *error = err == EWOULDBLOCK
+                         ? QStringLiteral("another InitScope is adding a run to it right now")
+                         : QStringLiteral("cannot lock it: %1").arg(errnoText(err));
+            return -1;
+        }
+        // The lock is on the file we opened; the path may already name the file an appender
+        // that just finished renamed into place. Only a lock on what the path names counts.
+        struct stat locked = {}, named = {};
+        if (::fstat(fd, &locked) == 0 && ::stat(name.constData(), &named) == 0
+            && locked.st_dev == named.st_dev && locked.st_ino == named.st_ino)
+            return fd;
+        ::close(fd);
+    }
+    *error = QStringLiteral("it keeps being replaced while InitScope tries to lock it");
+    return -1;
+}
+
+bool copyInto(int fd, const QString &path, QString *error)
+{
+    const int out = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (out < 0) {
+        *error = QStringLiteral("cannot open %1: %2").arg(path, errnoText(errno));
+        return false;
+    }
+    std::array<char, 1 << 16> buffer;
+    off_t offset = 0;
+    for (;;) {
+        const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *error = QStringLiteral("cannot read the bundle: %1").arg(errnoText(errno));
+            ::close(out);
+            return false;
+        }
+        if (n == 0)
+            break;
+        for (ssize_t done = 0; done < n;) {
+            const ssize_t w = ::write(out, buffer.data() + done, size_t(n - done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                *error = QStringLiteral("cannot write %1: %2").arg(path, errnoText(errno));
+                ::close(out);
+                return false;
+            }
+            done += w;
+        }
+        offset += n;
+    }
+    if (::close(out) != 0) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, errnoText(errno));
         return false;
     }
     return true;

@@ -27,7 +27,7 @@ QStringList createIndexes();
 enum WriterStatement : int {
     InsertString, SetMeta, InsertRun, UpdateRun, InsertProcess, UpdateProcess,
     DeleteArgv, DeleteEnv, InsertArgv, InsertEnv, InsertOutput, InsertEvent,
-    InsertSearch, InsertStep, InsertLoad, InsertArtifact, WriterStatementCount
+    InsertSearch, InsertStep, InsertLoad, InsertArtifact, FindString, WriterStatementCount
 };
 const char *writerSql(WriterStatement statement);
 
@@ -75,5 +75,13 @@ QString createTemporarySibling(const QString &finalPath, QString *error);
 bool syncFile(const QString &path, QString *error);
 bool syncDirectoryOf(const QString &path, QString *error);
 bool renameOver(const QString &from, const QString &to, QString *error);
+
+// Appending (BundleWriter::append). Opens path and takes an exclusive advisory lock on it, so
+// that two appenders never both copy the same bundle and the second rename loses the first's
+// run. Retries when the path was renamed over between open and lock. Returns the descriptor,
+// or -1 with *error (which says so when another appender holds the lock).
+int lockForAppend(const QString &path, QString *error);
+// Copies the whole file behind fd (from its start) into the existing file at path.
+bool copyInto(int fd, const QString &path, QString *error);
 
 } // namespace initscope::bundleschema

@@ -451,6 +451,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
             run.exitSignal = rootExit->second.exit.value;
     }
     const qint64 runId = writer.addRun(run);
+    stats.runId = runId;
     for (Artifact artifact : options.artifacts) {
         artifact.runId = runId;
         writer.addArtifact(artifact);

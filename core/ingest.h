@@ -31,6 +31,7 @@ struct IngestStats {
     int calls = 0;
     qint64 outputBytes = 0;
     int unreadableRecords = 0; // short or malformed records that were skipped
+    qint64 runId = -1;         // the id the run got in the bundle
 };
 
 // Adds `run` (name, command, config, outcome filled in by the caller; timing is taken from

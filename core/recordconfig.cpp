@@ -5,6 +5,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSaveFile>
 
 namespace initscope {
 
@@ -48,7 +49,7 @@ std::optional<InjectMode> injectModeFromName(const QString &name)
     return std::nullopt;
 }
 
-bool loadRecordConfig(const QString &path, RecordOptions *options, QString *error)
+bool readRecordConfig(const QString &path, QJsonObject *config, QString *error)
 {
     auto fail = [&](const QString &why) {
         if (error)
@@ -68,9 +69,101 @@ bool loadRecordConfig(const QString &path, RecordOptions *options, QString *erro
                         .arg(parseError.offset));
     if (!doc.isObject())
         return fail(QStringLiteral("a run config is a JSON object"));
+    *config = doc.object();
+    return true;
+}
+
+bool loadRecordConfig(const QString &path, RecordOptions *options, QString *error)
+{
+    QJsonObject config;
+    if (!readRecordConfig(path, &config, error))
+        return false;
     QString why;
-    if (!applyRecordConfig(doc.object(), options, &why))
-        return fail(why);
+    if (!applyRecordConfig(config, options, &why)) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, why);
+        return false;
+    }
+    return true;
+}
+
+bool recordConfigOwnOptions(const QJsonObject &config, RecordOptions *options, QString *error)
+{
+    QJsonObject own = config;
+    const QJsonValue preset = own.take(QStringLiteral("preset"));
+    // The preset by name only: applying the ollama preset takes a port and makes a folder.
+    if (!preset.isUndefined() && (!preset.isString() || !recordPresetNames().contains(preset.toString()))) {
+        RecordOptions ignored;
+        if (preset.isString())
+            applyRecordPreset(preset.toString(), &ignored, error);
+        else if (error)
+            *error = QStringLiteral("\"preset\" must be a string");
+        return false;
+    }
+    *options = RecordOptions();
+    if (!applyRecordConfig(own, options, error))
+        return false;
+    options->preset = preset.toString();
+    return true;
+}
+
+QJsonObject recordConfigToJson(const RecordOptions &options)
+{
+    QJsonObject o;
+    if (!options.runName.isEmpty())
+        o.insert(QStringLiteral("name"), options.runName);
+    if (!options.preset.isEmpty())
+        o.insert(QStringLiteral("preset"), options.preset);
+    if (!options.command.isEmpty())
+        o.insert(QStringLiteral("command"), QJsonArray::fromStringList(options.command));
+    if (!options.workingDirectory.isEmpty())
+        o.insert(QStringLiteral("workingDirectory"), options.workingDirectory);
+    QJsonObject env;
+    if (options.cleanEnv)
+        env.insert(QStringLiteral("clean"), true);
+    QJsonObject set;
+    for (const QString &kv : options.setEnv) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        set.insert(kv.left(eq), eq < 0 ? QString() : kv.mid(eq + 1));
+    }
+    if (!set.isEmpty())
+        env.insert(QStringLiteral("set"), set);
+    if (!options.unsetEnv.isEmpty())
+        env.insert(QStringLiteral("unset"), QJsonArray::fromStringList(options.unsetEnv));
+    if (!env.isEmpty())
+        o.insert(QStringLiteral("environment"), env);
+    if (options.timeoutSeconds)
+        o.insert(QStringLiteral("timeoutSeconds"), *options.timeoutSeconds);
+    if (!options.shims.isEmpty()) {
+        QJsonArray shims;
+        for (const ShimSpec &shim : options.shims) {
+            QJsonObject s{{QStringLiteral("path"), shim.path}};
+            if (!shim.soname.isEmpty())
+                s.insert(QStringLiteral("soname"), shim.soname);
+            shims.append(s);
+        }
+        o.insert(QStringLiteral("shims"), shims);
+    }
+    if (options.inject != InjectMode::Audit)
+        o.insert(QStringLiteral("injection"), injectModeName(options.inject));
+    if (!options.outputPath.isEmpty())
+        o.insert(QStringLiteral("output"), options.outputPath);
+    if (!options.stopOnOutput.isEmpty())
+        o.insert(QStringLiteral("stopOnOutput"), QJsonArray::fromStringList(options.stopOnOutput));
+    if (!options.collect.isEmpty())
+        o.insert(QStringLiteral("collect"), QJsonArray::fromStringList(options.collect));
+    return o;
+}
+
+bool saveRecordConfig(const QString &path, const QJsonObject &config, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(config).toJson(QJsonDocument::Indented)) < 0 ||
+        !file.commit()) {
+        if (error)
+            *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
     return true;
 }
 

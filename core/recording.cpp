@@ -230,9 +230,10 @@ RecordResult Recording::record(const RecordOptions &options)
     }
     result.bundlePath = options.outputPath.isEmpty() ? defaultOutputPath(options) : options.outputPath;
 
-    // Fail before running anything if the bundle cannot be written.
+    // Fail before running anything if the bundle cannot be written (or added to).
     BundleError bundleError;
-    auto writer = BundleWriter::create(result.bundlePath, &bundleError);
+    auto writer = options.appendToOutput ? BundleWriter::append(result.bundlePath, &bundleError)
+                                         : BundleWriter::create(result.bundlePath, &bundleError);
     if (!writer) {
         result.error = bundleError.message;
         return result;
@@ -267,6 +268,8 @@ RecordResult Recording::record(const RecordOptions &options)
     spec.workingDirectory = options.workingDirectory;
     if (options.timeoutSeconds)
         spec.timeoutMs = qint64(*options.timeoutSeconds * 1000.0);
+    else if (options.fallbackTimeoutSeconds)
+        spec.timeoutMs = qint64(*options.fallbackTimeoutSeconds * 1000.0);
     spec.forwardOutput = options.forwardOutput;
     spec.stopOnOutput = options.stopOnOutput;
 
@@ -293,6 +296,14 @@ RecordResult Recording::record(const RecordOptions &options)
         return result;
     }
 
+    if (result.launch.cancelled && !options.keepCancelledRun) {
+        result.error = QStringLiteral("cancelled; nothing was saved");
+        writer->abort();
+        QDir(rawDir.path()).removeRecursively();
+        result.rawDirectory.clear();
+        return result;
+    }
+
     Run run;
     run.name = options.runName.isEmpty() ? QFileInfo(options.command.first()).fileName()
                                          : options.runName;
@@ -302,11 +313,15 @@ RecordResult Recording::record(const RecordOptions &options)
     run.recorderVersion = QStringLiteral(INITSCOPE_VERSION);
     run.timedOut = result.launch.timedOut;
     run.cancelled = result.launch.cancelled;
-    writer->setMetadata(QStringLiteral("created_by"), QStringLiteral("initscope " INITSCOPE_VERSION));
-    writer->setMetadata(QStringLiteral("kernel"), QSysInfo::kernelVersion());
-    writer->setMetadata(QStringLiteral("process_events"),
-                        result.launch.processEventsAvailable ? QStringLiteral("available")
-                                                             : QStringLiteral("unavailable"));
+    // The bundle's own facts are those of its first run; a run added later has its machine's
+    // facts in its artifacts.
+    if (!options.appendToOutput) {
+        writer->setMetadata(QStringLiteral("created_by"), QStringLiteral("initscope " INITSCOPE_VERSION));
+        writer->setMetadata(QStringLiteral("kernel"), QSysInfo::kernelVersion());
+        writer->setMetadata(QStringLiteral("process_events"),
+                            result.launch.processEventsAvailable ? QStringLiteral("available")
+                                                                 : QStringLiteral("unavailable"));
+    }
     IngestOptions ingestOptions;
     ingestOptions.decodeCall = defaultCallDecoder();
     for (const ShimSpec &shim : shims)
@@ -328,6 +343,7 @@ RecordResult Recording::record(const RecordOptions &options)
         return result;
     }
     result.status = RecordResult::Status::Saved;
+    result.runId = result.stats.runId;
     if (!options.keepRawRecords) {
         QDir(rawDir.path()).removeRecursively();
         result.rawDirectory.clear();

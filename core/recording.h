@@ -33,7 +33,16 @@ struct RecordOptions {
     QStringList unsetEnv;         // NAME
     bool cleanEnv = false;        // start from kCleanEnvironment instead of ours
     std::optional<double> timeoutSeconds;
+    // The limit when timeoutSeconds is not set, left out of the run's config: a retry's 60 s
+    // says how long InitScope waits, not what was run, so it must not show as a difference.
+    std::optional<double> fallbackTimeoutSeconds;
     QString outputPath;           // bundle to write; empty: a name made from the command
+    // Add the run to the existing bundle at outputPath (BundleWriter::append) instead of
+    // writing a new one; the bundle is checked before anything runs.
+    bool appendToOutput = false;
+    // When false, a cancelled run is dropped rather than saved: nothing is written, and
+    // record() answers Failed with launch.cancelled set (a retry cancelled by its user).
+    bool keepCancelledRun = true;
     QString workingDirectory;
     QString runName;
     bool forwardOutput = true;    // show the target's output live on our stdout/stderr
@@ -62,6 +71,16 @@ QStringList recordPresetNames();
 bool loadRecordConfig(const QString &path, RecordOptions *options, QString *error);
 // The same for a config already parsed; *error without the file name.
 bool applyRecordConfig(const QJsonObject &config, RecordOptions *options, QString *error);
+// Reads a run config file as JSON, without applying it; the same errors as loadRecordConfig().
+bool readRecordConfig(const QString &path, QJsonObject *config, QString *error);
+// What the config itself says, its preset not expanded (options.preset names it): what an editor
+// shows. Refuses what applyRecordConfig() refuses; the preset is checked by its name only.
+bool recordConfigOwnOptions(const QJsonObject &config, RecordOptions *options, QString *error);
+// The run config that gives options back: applyRecordConfig() on top of options.preset yields
+// options.preset's values overridden by options' own. Only the keys that carry something.
+QJsonObject recordConfigToJson(const RecordOptions &options);
+// Writes config as indented JSON, atomically (a reader never sees half a file).
+bool saveRecordConfig(const QString &path, const QJsonObject &config, QString *error);
 
 // Names copied from our environment when the run starts from a clean environment.
 inline const QStringList kCleanEnvironment = {QStringLiteral("PATH"), QStringLiteral("HOME"),
@@ -74,6 +93,7 @@ struct RecordResult {
     Status status = Status::Failed;
     QString error;             // one sentence, when status != Saved
     QString bundlePath;
+    qint64 runId = -1;         // the run's id in the bundle, when saved
     QString rawDirectory;      // kept when ingest failed or keepRawRecords was set
     LaunchResult launch;
     IngestStats stats;

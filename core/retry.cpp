@@ -6,6 +6,7 @@
 #include <QJsonObject>
 
 #include <algorithm>
+#include <utility>
 
 namespace initscope {
 
@@ -49,6 +50,36 @@ RecordOptions withoutVariable(RecordOptions o, const QString &name)
 bool isFakeGpu(const ShimSpec &s)
 {
     return s.path.contains(QLatin1String("/fakegpu/"));
+}
+
+bool isVariableName(const QString &name)
+{
+    return !name.isEmpty() && !name.contains(QLatin1Char('=')) && !name.contains(QChar(0));
+}
+
+// NAME → value of a setEnv list, in order.
+QList<std::pair<QString, QString>> assignments(const QStringList &env)
+{
+    QList<std::pair<QString, QString>> out;
+    for (const QString &kv : env) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        out.append({eq < 0 ? kv : kv.left(eq), eq < 0 ? QString() : kv.mid(eq + 1)});
+    }
+    return out;
+}
+
+// One word for a POSIX shell: as it is when nothing in it is special, else single-quoted.
+QString shellWord(const QString &word)
+{
+    static const QString plain = QStringLiteral("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-");
+    if (!word.isEmpty() && std::all_of(word.begin(), word.end(), [](QChar c) { return plain.contains(c); }))
+        return word;
+    return QLatin1Char('\'') + QString(word).replace(QLatin1String("'"), QLatin1String("'\\''")) + QLatin1Char('\'');
+}
+
+QString shimName(const ShimSpec &s)
+{
+    return QFileInfo(s.path).fileName();
 }
 
 } // namespace
@@ -126,25 +157,113 @@ QList<RetryVariation> retryVariations(const RecordOptions &original)
                 add(QStringLiteral("inject-%1").arg(injectModeName(m)),
                     QStringLiteral("with the shims injected by %1").arg(injectModeName(m)), o);
             }
+    add(QStringLiteral("as-recorded"), QStringLiteral("as recorded, nothing changed (does the outcome repeat?)"), original);
     return out;
+}
+
+bool applyEnvironmentEdits(RetryVariation *variation, const QStringList &set, const QStringList &unset,
+                           QString *error)
+{
+    QStringList said;
+    for (const QString &kv : set) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        if (eq <= 0 || !isVariableName(kv.left(eq))) {
+            if (error)
+                *error = QStringLiteral("\"%1\" is not NAME=value").arg(kv);
+            return false;
+        }
+        setRecordVariable(&variation->options, kv.left(eq), kv.mid(eq + 1));
+        said << QStringLiteral("set %1").arg(kv);
+    }
+    for (const QString &name : unset) {
+        if (!isVariableName(name)) {
+            if (error)
+                *error = QStringLiteral("\"%1\" is not a variable name").arg(name);
+            return false;
+        }
+        variation->options = withoutVariable(variation->options, name);
+        said << QStringLiteral("unset %1").arg(name);
+    }
+    if (said.isEmpty())
+        return true;
+    variation->title += QStringLiteral(", and %1").arg(said.join(QStringLiteral(", ")));
+    variation->options.runName += QStringLiteral(" + edited environment");
+    return true;
 }
 
 QString describeRetry(const RecordOptions &o)
 {
-    QString out = QStringLiteral("command      %1\n").arg(o.command.join(QLatin1Char(' ')));
+    QStringList words;
+    for (const QString &a : o.command)
+        words << shellWord(a);
+    QString out = QStringLiteral("command      %1\n").arg(words.join(QLatin1Char(' ')));
     if (!o.workingDirectory.isEmpty())
         out += QStringLiteral("directory    %1\n").arg(o.workingDirectory);
-    out += QStringLiteral("environment  %1%2\n")
-               .arg(o.cleanEnv ? QStringLiteral("minimal, ") : QStringLiteral("this shell's, "),
-                    o.setEnv.isEmpty() && o.unsetEnv.isEmpty() ? QStringLiteral("unchanged")
-                                                               : QStringLiteral("set %1; unset %2")
-                                                                     .arg(o.setEnv.isEmpty() ? QStringLiteral("nothing") : o.setEnv.join(QStringLiteral(", ")),
-                                                                          o.unsetEnv.isEmpty() ? QStringLiteral("nothing") : o.unsetEnv.join(QStringLiteral(", "))));
+    out += QStringLiteral("environment  %1\n")
+               .arg(o.cleanEnv ? QStringLiteral("a minimal one: %1 from this machine's, then")
+                                     .arg(kCleanEnvironment.join(QLatin1Char(' ')))
+                               : QStringLiteral("this machine's, then"));
+    for (const QString &kv : o.setEnv)
+        out += QStringLiteral("  set        %1\n").arg(kv);
+    for (const QString &name : o.unsetEnv)
+        out += QStringLiteral("  unset      %1\n").arg(name);
+    if (o.setEnv.isEmpty() && o.unsetEnv.isEmpty())
+        out += QStringLiteral("  nothing set or unset\n");
     for (const ShimSpec &s : o.shims)
         out += QStringLiteral("shim         %1%2 (%3)\n")
                    .arg(s.path, s.soname.isEmpty() ? QString() : QStringLiteral(" as ") + s.soname, injectModeName(o.inject));
+    out += QStringLiteral("recorder     injected with LD_AUDIT (libinitscope_recorder.so)\n");
     if (o.timeoutSeconds)
         out += QStringLiteral("timeout      %1 s\n").arg(*o.timeoutSeconds);
+    else if (o.fallbackTimeoutSeconds)
+        out += QStringLiteral("timeout      %1 s (the run had none; a retry waits no longer)\n").arg(*o.fallbackTimeoutSeconds);
+    return out;
+}
+
+QStringList retryChanges(const RecordOptions &original, const RecordOptions &retry)
+{
+    QStringList out;
+    if (original.command != retry.command)
+        out << QStringLiteral("command: %1 → %2").arg(original.command.join(QLatin1Char(' ')), retry.command.join(QLatin1Char(' ')));
+    if (original.workingDirectory != retry.workingDirectory)
+        out << QStringLiteral("directory: %1 → %2").arg(original.workingDirectory, retry.workingDirectory);
+    if (original.cleanEnv != retry.cleanEnv)
+        out << (retry.cleanEnv ? QStringLiteral("environment: this machine's → a minimal one")
+                               : QStringLiteral("environment: a minimal one → this machine's"));
+    const auto before = assignments(original.setEnv);
+    const auto after = assignments(retry.setEnv);
+    auto find = [](const QList<std::pair<QString, QString>> &list, const QString &name) -> const QString * {
+        for (const auto &[n, v] : list)
+            if (n == name)
+                return &v;
+        return nullptr;
+    };
+    for (const auto &[name, value] : after) {
+        const QString *old = find(before, name);
+        if (!old)
+            out << QStringLiteral("set %1=%2").arg(name, value);
+        else if (*old != value)
+            out << QStringLiteral("%1: %2 → %3").arg(name, *old, value);
+    }
+    for (const auto &[name, value] : before)
+        if (!find(after, name))
+            out << (retry.unsetEnv.contains(name) ? QStringLiteral("unset %1 (was %2)").arg(name, value)
+                                                  : QStringLiteral("%1=%2 no longer set").arg(name, value));
+    for (const QString &name : retry.unsetEnv)
+        if (!original.unsetEnv.contains(name) && !find(before, name))
+            out << QStringLiteral("unset %1").arg(name);
+    for (const ShimSpec &s : original.shims)
+        if (std::none_of(retry.shims.begin(), retry.shims.end(), [&](const ShimSpec &r) { return r.path == s.path; }))
+            out << QStringLiteral("without the shim %1").arg(shimName(s));
+    for (const ShimSpec &s : retry.shims)
+        if (std::none_of(original.shims.begin(), original.shims.end(), [&](const ShimSpec &o) { return o.path == s.path; }))
+            out << QStringLiteral("with the shim %1").arg(s.path);
+    if (!retry.shims.isEmpty() && original.inject != retry.inject)
+        out << QStringLiteral("injection: %1 → %2").arg(injectModeName(original.inject), injectModeName(retry.inject));
+    if (original.timeoutSeconds != retry.timeoutSeconds)
+        out << QStringLiteral("timeout: %1 → %2")
+                   .arg(original.timeoutSeconds ? QStringLiteral("%1 s").arg(*original.timeoutSeconds) : QStringLiteral("none"),
+                        retry.timeoutSeconds ? QStringLiteral("%1 s").arg(*retry.timeoutSeconds) : QStringLiteral("none"));
     return out;
 }
 

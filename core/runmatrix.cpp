@@ -6,9 +6,11 @@
 #include "diagnosis.h"
 #include "report.h"
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 
 #include <algorithm>
 
@@ -102,6 +104,7 @@ MatrixOutcome summarizeMatrixRun(const QString &variation, const QString &bundle
     for (const Event &e : reader->eventsOfKind(run.id, -1, QStringLiteral("recorder.note")))
         planned = planned || e.name.startsWith(QLatin1String("stopped by the run's stop rule"));
     o.end = planned ? QStringLiteral("stopped as planned")
+            : run.cancelled ? QStringLiteral("cancelled")
             : run.timedOut ? QStringLiteral("timed out")
             : run.exitSignal ? signalName(*run.exitSignal)
                              : QStringLiteral("exit %1").arg(run.exitCode.value_or(-1));
@@ -127,6 +130,13 @@ MatrixOutcome summarizeMatrixRun(const QString &variation, const QString &bundle
                 o.errorLine = p.errorLines.first().text;
     }
     return o;
+}
+
+QString matrixBundlePath(const QString &outputDir, int index, const QString &variation)
+{
+    QString slug = variation.toLower();
+    slug.replace(QRegularExpression(QStringLiteral("[^a-z0-9]+")), QStringLiteral("-"));
+    return QDir(outputDir).filePath(QStringLiteral("%1-%2.initscope").arg(index, 2, 10, QLatin1Char('0')).arg(slug));
 }
 
 QString formatMatrixGrid(const QList<MatrixOutcome> &rows)

@@ -30,12 +30,15 @@ bool loadRunMatrix(const QString &path, RunMatrix *matrix, QString *error);
 struct MatrixOutcome {
     QString variation;
     QString bundlePath;
-    QString end;        // "exit 0", "exit 1", "SIGSEGV", "timed out", "stopped as planned", "not recorded: …"
+    QString end;        // "exit 0", "exit 1", "SIGSEGV", "timed out", "stopped as planned", "cancelled", "not recorded"
     QString devices;    // GPUs the libraries reported ("1 (CUDA driver API)"), "0", or "—"
     QString errorLine;  // the top finding's error line, else the first error-looking line
     QString topFinding; // title of the top finding, or "no departure"
 };
 MatrixOutcome summarizeMatrixRun(const QString &variation, const QString &bundlePath);
+// Where `initscope record --matrix` writes the bundle of the index-th variation (from 1):
+// <outputDir>/01-<variation in lower case, runs of other characters as '-'>.initscope.
+QString matrixBundlePath(const QString &outputDir, int index, const QString &variation);
 
 QString formatMatrixGrid(const QList<MatrixOutcome> &rows);
 QJsonObject matrixToJson(const QString &name, const QList<MatrixOutcome> &rows); // "initscope-matrix"

@@ -228,7 +228,8 @@ TimelineItemRef findItem(const TimelineIndex &index, qint64 id, bool fromOutput)
     auto search = [&](const TimelineTrack &track) -> qsizetype {
         const auto &items = track.items();
         const auto it = std::find_if(items.begin(), items.end(), [&](const TimelineItem &item) {
-            return item.id == id && bool(item.flags & TimelineFromOutput) == fromOutput;
+            return item.id == id && bool(item.flags & TimelineFromOutput) == fromOutput
+                   && !(item.flags & TimelineFromCollected);
         });
         return it == items.end() ? -1 : it - items.begin();
     };
@@ -332,6 +333,38 @@ void TimelineIndexBuilder::add(const TimelineRow &row)
         m_lastKey[0] = row.processId;
         m_lastKey[1] = threadLane ? row.tid : -1;
     }
+    push(lane, row);
+}
+
+int TimelineIndexBuilder::addCollectedLane(const QString &title, const QString &subtitle)
+{
+    if (m_collectedGroupLane < 0) {
+        TimelineLane group;
+        group.kind = TimelineLane::Kind::CollectedGroup;
+        group.title = QStringLiteral("Collected files");
+        group.subtitle = QStringLiteral("lines with a time stamp, of the files kept after the run");
+        m_collectedGroupLane = int(m_index.lanes.size());
+        m_index.lanes.append(group);
+        m_pending.emplace_back();
+    }
+    TimelineLane lane;
+    lane.kind = TimelineLane::Kind::Collected;
+    lane.title = title;
+    lane.subtitle = subtitle;
+    m_index.lanes.append(lane);
+    m_pending.emplace_back();
+    return int(m_index.lanes.size()) - 1;
+}
+
+void TimelineIndexBuilder::addToLane(int lane, const TimelineRow &row)
+{
+    if (lane >= 0 && lane < m_index.lanes.size())
+        push(lane, row);
+}
+
+void TimelineIndexBuilder::push(int lane, const TimelineRow &row)
+{
+    const bool call = isCallFamily(row.family);
     TimelineItem item;
     item.startNs = row.tsNs;
     item.endNs = call ? row.tsNs + std::max<qint64>(row.durNs, 0) : row.tsNs;
@@ -398,6 +431,12 @@ TimelineIndex TimelineIndexBuilder::finish()
         });
         order.append(threads);
     }
+    if (m_collectedGroupLane >= 0) {
+        order.append(m_collectedGroupLane);
+        for (int l = 0; l < m_index.lanes.size(); ++l)
+            if (m_index.lanes.at(l).kind == TimelineLane::Kind::Collected)
+                order.append(l);
+    }
     QList<TimelineLane> lanes;
     lanes.reserve(order.size());
     for (int l : order)
@@ -407,6 +446,7 @@ TimelineIndex TimelineIndexBuilder::finish()
     m_processLane.clear();
     m_threadLane.clear();
     m_runLane = -1;
+    m_collectedGroupLane = -1;
     m_lastLane = -1;
     return std::move(m_index);
 }

@@ -43,6 +43,8 @@ enum TimelineFlag : quint8 {
     TimelineCrash = 0x04,      // process.exit of an image killed by a signal
     TimelineStderr = 0x08,     // output chunk from stderr
     TimelineFromOutput = 0x10, // id is an output.id, not an events.id
+    TimelineFromCollected = 0x20, // a line of a collected file: id is its artifacts.id and
+                                  // nameId its 1-based line number (collectedlines.h)
 };
 
 // One event or output chunk: 32 bytes. Times are ns since run start; an instant has
@@ -115,13 +117,14 @@ QList<TimelineBucket> aggregate(const TimelineTrack &track, qint64 fromNs, qint6
                                 double nsPerPixel);
 
 struct TimelineLane {
-    enum class Kind { Run, Process, Thread };
+    // CollectedGroup heads the lanes of collected files (Collected), which follow the processes.
+    enum class Kind { Run, Process, Thread, CollectedGroup, Collected };
     Kind kind = Kind::Process;
-    qint64 processId = -1; // -1 for the run lane
+    qint64 processId = -1; // -1 for the run lane and the collected files
     qint64 pid = 0;
     qint64 tid = 0;        // Thread lanes
-    QString title;         // "ollama (4117)", "thread 4120"
-    QString subtitle;      // role and command line (process lanes)
+    QString title;         // "ollama (4117)", "thread 4120", a collected file's name
+    QString subtitle;      // role and command line (process lanes), a collected file's path
     qint64 lifeStartNs = 0; // process lanes: when the image ran
     qint64 lifeEndNs = -1;  // -1 when its end was not seen
     bool failedEnd = false; // a non-zero exit or a signal
@@ -130,7 +133,8 @@ struct TimelineLane {
     QList<TimelineTrack> rows; // calls by nesting depth, outermost first
 };
 
-// The whole run. Lanes are grouped: each process lane is followed by its thread lanes.
+// The whole run. Lanes are grouped: each process lane is followed by its thread lanes; the
+// collected files come last, under their group's lane.
 struct TimelineIndex {
     qint64 runId = -1;
     qint64 durationNs = 0; // the run's length, at least the last item's end
@@ -180,6 +184,7 @@ struct TimelineProcessInfo {
 // stacked by nesting (a call that starts before the one above it returns goes one row
 // further down, at most kTimelineMaxRows rows); loader events to their thread as instants;
 // output and process events to the process lane; an event without a process to the run lane.
+// The lines of collected files go to lanes of their own (addCollectedLane(), addToLane()).
 class TimelineIndexBuilder
 {
 public:
@@ -189,9 +194,15 @@ public:
     void setKinds(const QStringList &kinds) { m_index.kinds = kinds; }
     void setDurationNs(qint64 ns) { m_index.durationNs = ns; }
     void add(const TimelineRow &row);
+    // A lane for the stamped lines of one collected file, after the processes under the group
+    // "Collected files"; returns the lane to give addToLane().
+    int addCollectedLane(const QString &title, const QString &subtitle);
+    // An instant on a lane of addCollectedLane(), whatever the row's process.
+    void addToLane(int lane, const TimelineRow &row);
     TimelineIndex finish();
 
 private:
+    void push(int lane, const TimelineRow &row);
     struct Pending {
         std::vector<TimelineItem> spans, instants;
     };
@@ -202,6 +213,7 @@ private:
     QHash<qint64, int> m_processLane;
     QHash<QPair<qint64, qint64>, int> m_threadLane;
     int m_runLane = -1;
+    int m_collectedGroupLane = -1;
     qint64 m_lastKey[2] = {-1, -1};
     int m_lastLane = -1;
 };

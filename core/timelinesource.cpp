@@ -1,9 +1,11 @@
 #include "timelinesource.h"
 
 #include "bundleschema.h"
+#include "collectedlines.h"
 
 #include <QByteArrayMatcher>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSqlDatabase>
@@ -192,6 +194,59 @@ bool scanSlice(const QString &path, qint64 runId, const FailureKinds &kinds, Sto
     return true;
 }
 
+// The collected files of the run (artifacts of kind "collected"): a lane for each that has a
+// line placed on the run's time axis, an instant per such line, as output chunks are placed.
+bool addCollectedFiles(QSqlDatabase &db, qint64 runId, qint64 runDurationNs,
+                       TimelineIndexBuilder *builder, QStringList *kinds, TimelineLoadStats *stats,
+                       QString *error)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.prepare(QStringLiteral(
+            "SELECT r.start_realtime_ns, a.id, p.text, a.content FROM artifacts a"
+            " JOIN runs r ON r.id = a.run_id JOIN strings k ON k.id = a.kind_id"
+            " LEFT JOIN strings p ON p.id = a.path_id"
+            " WHERE a.run_id = ? AND k.text = 'collected' ORDER BY a.id"))) {
+        *error = errorText(q.lastError());
+        return false;
+    }
+    q.bindValue(0, runId);
+    if (!q.exec()) {
+        *error = errorText(q.lastError());
+        return false;
+    }
+    int kind = -1;
+    while (q.next()) {
+        const qint64 artifactId = q.value(1).toLongLong();
+        const QString path = q.value(2).toString();
+        const CollectedLines placed =
+            placeCollectedLines(q.value(3).toByteArray(), q.value(0).toLongLong(), runDurationNs);
+        if (placed.lines.empty())
+            continue;
+        if (kind < 0) {
+            kind = int(kinds->size());
+            kinds->append(QStringLiteral("collected"));
+        }
+        const int lane = builder->addCollectedLane(QFileInfo(path).fileName(), path);
+        for (const CollectedLine &line : placed.lines) {
+            TimelineRow row;
+            row.id = artifactId;
+            row.tsNs = line.tsNs;
+            row.nameId = quint32(line.number);
+            row.kind = quint16(kind);
+            row.family = TimelineFamily::Output;
+            row.flags = TimelineFromCollected;
+            builder->addToLane(lane, row);
+        }
+        stats->collectedLines += qint64(placed.lines.size());
+    }
+    if (q.lastError().type() != QSqlError::NoError) {
+        *error = errorText(q.lastError());
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 std::optional<TimelineIndex> loadTimelineIndex(const QString &bundlePath, qint64 runId,
@@ -328,6 +383,9 @@ std::optional<TimelineIndex> loadTimelineIndex(const QString &bundlePath, qint64
         if (o.lastError().type() != QSqlError::NoError)
             return fail(errorText(o.lastError()));
         o.finish();
+
+        if (!addCollectedFiles(connection.db(), runId, runDurationNs, &builder, &kinds, &st, &failure))
+            return fail(failure);
     }
     st.queryMs = timer.restart();
 
@@ -358,9 +416,9 @@ std::optional<TimelineIndex> loadTimelineIndex(const QString &bundlePath, qint64
 
 struct TimelineDetails::Connection {
     explicit Connection(const QString &path) : scoped(path), event(scoped.db()), output(scoped.db()),
-        text(scoped.db()), before(scoped.db())
+        text(scoped.db()), before(scoped.db()), artifact(scoped.db())
     {
-        for (QSqlQuery *q : {&event, &output, &text, &before})
+        for (QSqlQuery *q : {&event, &output, &text, &before, &artifact})
             q->setForwardOnly(true);
         event.prepare(QStringLiteral(
             "SELECT e.id, e.run_id, e.process_id, e.tid, e.ts_ns, e.dur_ns, k.text, n.text,"
@@ -371,14 +429,15 @@ struct TimelineDetails::Connection {
         text.prepare(QStringLiteral("SELECT text FROM strings WHERE id = ?"));
         before.prepare(QStringLiteral("SELECT data FROM output WHERE process_id = ? AND stream = ?"
                                       " AND id < ? ORDER BY id"));
+        artifact.prepare(QStringLiteral("SELECT content FROM artifacts WHERE id = ?"));
     }
     ~Connection()
     {
-        for (QSqlQuery *q : {&event, &output, &text, &before})
+        for (QSqlQuery *q : {&event, &output, &text, &before, &artifact})
             *q = QSqlQuery();
     }
     ScopedConnection scoped;
-    QSqlQuery event, output, text, before;
+    QSqlQuery event, output, text, before, artifact;
 };
 
 TimelineDetails::TimelineDetails(const QString &bundlePath) : m_path(bundlePath) {}
@@ -459,6 +518,24 @@ int TimelineDetails::outputLine(qint64 outputId)
     }
     q.finish();
     return line;
+}
+
+QString TimelineDetails::collectedLine(qint64 artifactId, int line)
+{
+    auto it = m_collected.constFind(artifactId);
+    if (it == m_collected.constEnd()) {
+        QByteArray content;
+        if (Connection *c = connection()) {
+            c->artifact.bindValue(0, artifactId);
+            if (c->artifact.exec() && c->artifact.next())
+                content = c->artifact.value(0).toByteArray();
+            c->artifact.finish();
+        }
+        // Only the file last asked for is kept: a hover moves along one lane at a time.
+        m_collected.clear();
+        it = m_collected.insert(artifactId, content);
+    }
+    return collectedMessage(*it, line);
 }
 
 QString TimelineDetails::string(quint32 stringId)

@@ -14,19 +14,25 @@ void CompareModel::setDiff(const RunDiff &diff)
 {
     beginResetModel();
     m_diff = diff;
+    m_firstDivergenceRow = -1;
+    m_rowOfA.clear();
+    m_rowOfB.clear();
+    for (int r = 0; r < m_diff.alignment.size(); ++r) {
+        const AlignedCall &a = m_diff.alignment[r];
+        if (a.eventA >= 0)
+            m_rowOfA.insert(a.eventA, r);
+        if (a.eventB >= 0)
+            m_rowOfB.insert(a.eventB, r);
+        if (m_firstDivergenceRow < 0 && m_diff.first && a.difference >= 0 &&
+            a.eventA == m_diff.first->eventA && a.eventB == m_diff.first->eventB)
+            m_firstDivergenceRow = r;
+    }
     endResetModel();
 }
 
 int CompareModel::firstDivergenceRow() const
 {
-    if (!m_diff.first)
-        return -1;
-    for (int r = 0; r < m_diff.alignment.size(); ++r) {
-        const AlignedCall &a = m_diff.alignment[r];
-        if (a.difference >= 0 && a.eventA == m_diff.first->eventA && a.eventB == m_diff.first->eventB)
-            return r;
-    }
-    return -1;
+    return m_firstDivergenceRow;
 }
 
 int CompareModel::nextDifference(int row, bool forward) const
@@ -79,7 +85,8 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
     case Qt::ForegroundRole:
         if (differs && (index.column() == ResultAColumn || index.column() == ResultBColumn))
             return theme::failure();
-        if ((index.column() == ResultAColumn && a.eventA < 0) || (index.column() == ResultBColumn && a.eventB < 0))
+        if ((index.column() == ResultAColumn && a.eventA < 0) ||
+            (index.column() == ResultBColumn && a.eventB < 0))
             return theme::muted();
         return {};
     case Qt::FontRole:
@@ -90,7 +97,9 @@ QVariant CompareModel::data(const QModelIndex &index, int role) const
         }
         return {};
     case Qt::ToolTipRole:
-        return differs && index.row() == firstDivergenceRow() ? QStringLiteral("The first divergence") : QVariant();
+        return differs && index.row() == firstDivergenceRow()
+                   ? QStringLiteral("The first divergence")
+                   : QVariant();
     case DifferenceRole:
         return a.difference;
     case EventARole:

@@ -3,9 +3,14 @@
 #include "bundle.h"
 #include "bundlepage.h"
 #include "callspanel.h"
+#include "compareview.h"
 #include "ollamaimport.h"
 #include "processpanel.h"
 #include "recentfiles.h"
+#include "references.h"
+#include "retrycontroller.h"
+#include "runmenu.h"
+#include "rundiff.h"
 #include "runview.h"
 #include "shortcutsdialog.h"
 #include "welcomepage.h"
@@ -32,6 +37,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 
 // The icons are compiled into the static initscope_ui library, whose resources are registered
 // only when something references them. Q_INIT_RESOURCE must be used outside any namespace.
@@ -188,6 +194,17 @@ void MainWindow::createMenus()
                               QStringLiteral("The previous call of the selected call's function"),
                               [this] { goToSameFunction(false); });
 
+    // The current run as a whole: record it again with one thing changed.
+    QMenu *run = menuBar()->addMenu(QStringLiteral("&Run"));
+    m_retry = new RetryController(this);
+    run->addMenu(m_retry->menu());
+    QAction *reference = run->addAction(QStringLiteral("Compare with the Real &Driver"), this,
+                                        [this] { compareWithReference(); });
+    reference->setStatusTip(QStringLiteral("Align this run with the same program recorded on a real NVIDIA driver"));
+    // Recording new runs: run configurations and matrices (docs/run-config.md, "In the GUI").
+    run->addSeparator();
+    new RunMenu(this, run);
+
     QMenu *help = menuBar()->addMenu(QStringLiteral("&Help"));
     QAction *keys = help->addAction(QStringLiteral("&Keyboard Shortcuts…"), this, &MainWindow::showShortcuts);
     keys->setShortcut(QKeySequence::HelpContents);
@@ -201,6 +218,52 @@ void MainWindow::createMenus()
     bar->addAction(m_previousError);
     bar->addAction(m_nextError);
     bar->addAction(m_nextSame);
+    bar->addSeparator();
+    bar->addAction(m_retry->menuAction());
+    if (auto *button = qobject_cast<QToolButton *>(bar->widgetForAction(m_retry->menuAction())))
+        button->setPopupMode(QToolButton::InstantPopup);
+}
+
+CompareView *MainWindow::compareWithReference()
+{
+    BundlePage *page = currentPage();
+    if (!page || page->currentRun() < 0) {
+        statusBar()->showMessage(QStringLiteral("Open a bundle first: there is no run to compare."), 8000);
+        return nullptr;
+    }
+    BundleError error;
+    std::shared_ptr<const BundleReader> a = BundleReader::open(page->path(), &error);
+    const QList<Run> runs = a ? a->runs() : QList<Run>();
+    if (!a || page->currentRun() >= runs.size()) {
+        statusBar()->showMessage(error.message, 8000);
+        return nullptr;
+    }
+    const Run &run = runs[page->currentRun()];
+    const QString program = programOfRun(*a, run.id);
+    const QString found = findReference(program);
+    if (found.isEmpty()) {
+        statusBar()->showMessage(QStringLiteral("No reference recording of %1 on a real driver (looked in %2).")
+                                     .arg(program.isEmpty() ? QStringLiteral("this run's program") : program,
+                                          referenceDirs().join(QStringLiteral(", "))),
+                                 12000);
+        return nullptr;
+    }
+    std::shared_ptr<const BundleReader> b = BundleReader::open(found, &error);
+    if (!b || b->runs().isEmpty()) {
+        statusBar()->showMessage(error.message, 8000);
+        return nullptr;
+    }
+    const qint64 referenceRun = b->runs().first().id;
+    // Which library answered differs by design against a reference: the shim is not the driver.
+    const RunDiff diff = diffRuns({a.get(), run.id, QStringLiteral("%1 run %2").arg(page->path()).arg(run.id)},
+                                  {b.get(), referenceRun, found}, DiffOptions{false});
+    auto *view = new CompareView;
+    view->setAttribute(Qt::WA_DeleteOnClose);
+    view->setWindowTitle(QStringLiteral("%1 against the real driver — InitScope").arg(QFileInfo(page->path()).fileName()));
+    view->setRuns(a, run.id, b, referenceRun, diff);
+    view->resize(1400, 900);
+    view->show();
+    return view;
 }
 
 bool MainWindow::goToError(bool forward)
@@ -286,6 +349,23 @@ bool MainWindow::openBundle(const QString &path)
     QSettings().setValue(kLastDirKey, QFileInfo(absolute).absolutePath());
     Q_EMIT bundleOpened(absolute);
     return true;
+}
+
+BundlePage *MainWindow::reloadBundle(const QString &path)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    int index = -1;
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (page(i) && QFileInfo(page(i)->path()).absoluteFilePath() == absolute)
+            index = i;
+    }
+    if (index >= 0)
+        closeTab(index);
+    if (!openBundle(absolute))
+        return nullptr;
+    if (index >= 0 && m_tabs->currentIndex() != index)
+        m_tabs->tabBar()->moveTab(m_tabs->currentIndex(), index);
+    return currentPage();
 }
 
 void MainWindow::openBundles(const QStringList &paths)
@@ -399,6 +479,8 @@ void MainWindow::currentTabChanged()
         if (action)
             action->setEnabled(current != nullptr);
     }
+    if (m_retry)
+        m_retry->refresh();
     if (!current) {
         setWindowTitle(QStringLiteral("InitScope"));
         m_status->setText(QStringLiteral("Open a bundle with File › Open (Ctrl+O) or drop one "

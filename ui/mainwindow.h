@@ -16,7 +16,9 @@ namespace initscope::ui
 {
 
 class BundlePage;
+class CompareView;
 class RecentFiles;
+class RetryController;
 class WelcomePage;
 
 class MainWindow : public QMainWindow
@@ -41,6 +43,15 @@ public:
     // Where imported logs become bundles: <temp>/initscope-imports (docs/ollama-logs.md).
     static QString importDirectory();
     void closeTab(int index);
+    // Opens path again in its tab (same place in the tab bar), for a bundle replaced on disk —
+    // by a retry that added a run. Returns the new page, or nullptr after reporting the error.
+    BundlePage *reloadBundle(const QString &path);
+    // Run › Retry With (docs/diff.md, Retries).
+    RetryController *retryController() const { return m_retry; }
+    // Run > Compare with the Real Driver: the current run against the reference recording of
+    // the same program on a real driver (resources/reference, docs/diff.md), in a compare
+    // window. Returns that window, or nullptr after saying in the status bar why there is none.
+    CompareView *compareWithReference();
     void setErrorReporter(ErrorReporter reporter);
 
     int pageCount() const;
@@ -88,6 +99,7 @@ private:
     QAction *m_previousError = nullptr;
     QAction *m_nextSame = nullptr;
     QAction *m_previousSame = nullptr;
+    RetryController *m_retry = nullptr;
 };
 
 } // namespace initscope::ui

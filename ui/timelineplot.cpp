@@ -36,6 +36,17 @@ QColor timelineFamilyColor(TimelineFamily family)
 // ---------------------------------------------------------------------------------------------
 // TimelineLayout
 
+namespace
+{
+
+// A process, the run, the group of collected files: shaded, with a bold title and a subtitle.
+bool isHeaderLane(const TimelineLane &lane)
+{
+    return lane.kind != TimelineLane::Kind::Thread && lane.kind != TimelineLane::Kind::Collected;
+}
+
+} // namespace
+
 void TimelineLayout::setIndex(const TimelineIndex *index)
 {
     m_lanes.clear();
@@ -52,6 +63,13 @@ void TimelineLayout::setIndex(const TimelineIndex *index)
             g.rowsTop = g.instantsTop + g.instantsHeight;
             g.rowCount = std::max(1, int(lane.rows.size()));
             g.height = g.rowsTop + g.rowCount * kRowHeight + 2;
+        } else if (lane.kind == TimelineLane::Kind::Collected) {
+            // One strip of line ticks, as high as a row of calls, the file name beside it.
+            g.instantsTop = (kRowHeight - kInstantsHeight) / 2;
+            g.instantsHeight = kInstantsHeight;
+            g.rowsTop = g.instantsTop + g.instantsHeight;
+            g.rowCount = 0;
+            g.height = kRowHeight;
         } else {
             // The process lane: its lifetime bar with start, exit and output marks on it.
             g.instantsTop = kProcessHeight - kInstantsHeight - 8;
@@ -196,7 +214,7 @@ void TimelineLanes::drawLane(QCPPainter *painter, int laneIndex, double y, const
     const TimelineLane &lane = m_index->lanes.at(laneIndex);
     const TimelineLaneGeometry &g = m_layout.lane(laneIndex);
     const QPalette palette = parentPlot()->palette();
-    if (lane.kind != TimelineLane::Kind::Thread) {
+    if (isHeaderLane(lane)) {
         painter->fillRect(QRectF(area.left(), y, area.width(), g.height), palette.alternateBase());
         // Lifetime: from start to end, or faint to the end of the run when no end was seen.
         const double start = std::max(xOf(double(lane.lifeStartNs)), area.left() - 2.0);
@@ -213,7 +231,7 @@ void TimelineLanes::drawLane(QCPPainter *painter, int laneIndex, double y, const
     const double bottom = y + g.height + TimelineLayout::kGap / 2.0;
     painter->setPen(QPen(palette.color(QPalette::Midlight), 0));
     painter->drawLine(QPointF(area.left(), bottom), QPointF(area.right(), bottom));
-    if (lane.kind != TimelineLane::Kind::Thread) {
+    if (isHeaderLane(lane)) {
         painter->setPen(QPen(palette.color(QPalette::Mid), 0));
         painter->drawLine(QPointF(area.left(), y - 1), QPointF(area.right(), y - 1));
     }
@@ -390,10 +408,13 @@ void TimelineLanes::drawLabels(QCPPainter *painter, const QRect &area, double yT
         if (y > area.bottom() || y + g.height < area.top())
             continue;
         const TimelineLane &lane = m_index->lanes.at(l);
-        if (lane.kind == TimelineLane::Kind::Thread) {
+        if (!isHeaderLane(lane)) {
             painter->setFont(normal);
             painter->setPen(palette.color(QPalette::Text));
-            const QRectF r(18, y + g.rowsTop, width - 12, std::min(g.rowCount, 2) * TimelineLayout::kRowHeight);
+            const QRectF r = lane.kind == TimelineLane::Kind::Collected
+                                 ? QRectF(18, y, width - 12, g.height)
+                                 : QRectF(18, y + g.rowsTop, width - 12,
+                                          std::min(g.rowCount, 2) * TimelineLayout::kRowHeight);
             painter->drawText(r, Qt::AlignLeft | Qt::AlignVCenter,
                               QFontMetrics(normal).elidedText(lane.title, Qt::ElideRight, int(r.width())));
             continue;

@@ -73,6 +73,17 @@ QString describeTimelineItem(const TimelineLane &lane, const TimelineItem &item,
 {
     const QString failureColor = colorName(theme::failure());
     QStringList lines;
+    if (item.flags & TimelineFromCollected) {
+        lines.append(QStringLiteral("<b>%1</b> · line %2 at %3")
+                         .arg(html(lane.title))
+                         .arg(item.nameId)
+                         .arg(formatDuration(item.startNs)));
+        const QString text = details.collectedLine(item.id, int(item.nameId));
+        if (!text.isEmpty())
+            lines.append(QStringLiteral("<pre>%1</pre>").arg(html(text)));
+        lines.append(QStringLiteral("collected file %1").arg(html(lane.subtitle)));
+        return lines.join(QStringLiteral("<br>"));
+    }
     if (item.flags & TimelineFromOutput) {
         qsizetype total = 0;
         const std::optional<OutputChunk> chunk = details.output(item.id, 600, &total);

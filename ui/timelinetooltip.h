@@ -1,6 +1,7 @@
 // The text a hover over the timeline shows: one call with its arguments, result and duration,
-// an output chunk with its text, or what a mark of many holds. The event's payload or the
-// chunk's bytes are read here, for the one item under the cursor (docs/timeline.md).
+// an output chunk with its text, a line of a collected file, or what a mark of many holds. The
+// event's payload, the chunk's bytes or the file's line are read here, for the one item under
+// the cursor (docs/timeline.md).
 #pragma once
 
 #include "timelineindex.h"

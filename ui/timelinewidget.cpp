@@ -321,10 +321,28 @@ TimeWindow TimelineWidget::window() const
     return {r.lower, r.upper};
 }
 
+qint64 TimelineWidget::firstNs() const
+{
+    return std::min(m_index ? m_index->firstNs() : 0, m_extentFirstNs);
+}
+
+qint64 TimelineWidget::lastNs() const
+{
+    return std::max(m_index ? m_index->lastNs() : 0, m_extentLastNs);
+}
+
+void TimelineWidget::setTimeExtent(qint64 firstNs, qint64 lastNs)
+{
+    m_extentFirstNs = firstNs;
+    m_extentLastNs = lastNs;
+    if (m_index)
+        setWindow(window());
+}
+
 void TimelineWidget::setWindow(TimeWindow window)
 {
     if (m_index)
-        window = clampWindow(window, m_index->firstNs(), m_index->lastNs());
+        window = clampWindow(window, firstNs(), lastNs());
     m_plot->xAxis2->setRange(window.fromNs, window.toNs);
     requestReplot();
 }
@@ -344,7 +362,13 @@ void TimelineWidget::fitAll()
 {
     if (!m_index)
         return;
-    setWindow(fitWindow(m_index->firstNs(), m_index->lastNs()));
+    setWindow(fitWindow(firstNs(), lastNs()));
+}
+
+void TimelineWidget::clearSelection()
+{
+    m_pendingSelection = -1;
+    select({}, false);
 }
 
 void TimelineWidget::scrollLanesBy(int pixels)
@@ -362,7 +386,7 @@ int TimelineWidget::lanesScroll() const
 void TimelineWidget::onTimeRangeChanged(const QCPRange &range)
 {
     if (m_index) {
-        const TimeWindow w = clampWindow({range.lower, range.upper}, m_index->firstNs(), m_index->lastNs());
+        const TimeWindow w = clampWindow({range.lower, range.upper}, firstNs(), lastNs());
         const double tolerance = w.width() * 1e-9;
         if (std::abs(w.fromNs - range.lower) > tolerance || std::abs(w.toNs - range.upper) > tolerance) {
             m_plot->xAxis2->setRange(w.fromNs, w.toNs);
@@ -370,6 +394,7 @@ void TimelineWidget::onTimeRangeChanged(const QCPRange &range)
         }
     }
     updateStatus();
+    Q_EMIT windowChanged({range.lower, range.upper});
 }
 
 void TimelineWidget::onLaneRangeChanged(const QCPRange &range)
@@ -388,6 +413,7 @@ void TimelineWidget::onLaneRangeChanged(const QCPRange &range)
     m_scroll->setValue(int(std::lround(top)));
     m_scroll->setVisible(content > height);
     m_adjusting = false;
+    Q_EMIT lanesScrolled(int(std::lround(top)));
 }
 
 void TimelineWidget::afterLayout()
@@ -437,7 +463,7 @@ TimelineItemRef TimelineWidget::selectedItem() const
 qint64 TimelineWidget::selectedEventId() const
 {
     const TimelineItem *item = itemOf(selectedItem());
-    return item && !(item->flags & TimelineFromOutput) ? item->id : -1;
+    return item && !(item->flags & (TimelineFromOutput | TimelineFromCollected)) ? item->id : -1;
 }
 
 qint64 TimelineWidget::selectedOutputId() const
@@ -455,7 +481,8 @@ void TimelineWidget::select(TimelineItemRef ref, bool notify)
     m_lanes->setSelectedItem(ref);
     requestReplot();
     const TimelineItem *item = itemOf(ref);
-    if (!notify || !item)
+    // A line of a collected file is in no other view.
+    if (!notify || !item || (item->flags & TimelineFromCollected))
         return;
     if (item->flags & TimelineFromOutput)
         Q_EMIT outputSelected(processOf(ref), item->id);
@@ -537,7 +564,7 @@ void TimelineWidget::doubleClick(const QPoint &pos)
 void TimelineWidget::activate(TimelineItemRef ref)
 {
     const TimelineItem *item = itemOf(ref);
-    if (!item)
+    if (!item || (item->flags & TimelineFromCollected))
         return;
     if (!(item->flags & TimelineFromOutput)) {
         Q_EMIT eventActivated(processOf(ref), item->id);

@@ -54,6 +54,9 @@ public:
     // The visible time window, ns since run start.
     TimeWindow window() const;
     void setWindow(TimeWindow window);
+    // Lets the window reach [firstNs, lastNs] even where the run is shorter, so that two runs
+    // of different lengths can share one window (the compare view). {0, 0}: the run's own.
+    void setTimeExtent(qint64 firstNs, qint64 lastNs);
     // factor < 1 zooms in; around anchorNs, or the middle of the window when not given.
     void zoomBy(double factor, std::optional<double> anchorNs = std::nullopt);
     // Moves the window by a fraction of its width; positive is later.
@@ -83,9 +86,14 @@ public Q_SLOTS:
     // An event of a run still loading is selected once it is shown.
     void selectEvent(qint64 eventId);
     void fitAll();
+    void clearSelection();
 
 Q_SIGNALS:
     void loaded();
+    // The visible time window changed, by any means; already clamped to the run.
+    void windowChanged(initscope::TimeWindow window);
+    // The lanes scrolled (or the view's height changed); top is lanesScroll().
+    void lanesScrolled(int top);
     // A click selected an event or an output chunk.
     void eventSelected(qint64 processId, qint64 eventId);
     void outputSelected(qint64 processId, qint64 outputId);
@@ -116,6 +124,8 @@ private:
     void handleWheel(QWheelEvent *event);
     void requestReplot();
     void applyColors();
+    qint64 firstNs() const;
+    qint64 lastNs() const;
 
     QLabel *m_legend;
     QLabel *m_status;
@@ -134,6 +144,8 @@ private:
     std::shared_ptr<std::atomic_bool> m_stop;
     QList<QThread *> m_workers;
     qint64 m_pendingSelection = -1;
+    qint64 m_extentFirstNs = 0;
+    qint64 m_extentLastNs = 0;
     QPoint m_pressPos;
     bool m_adjusting = false;
 };

@@ -10,7 +10,6 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QRegularExpression>
 
 #include <csignal>
 #include <cstdio>
@@ -113,9 +112,7 @@ int recordMatrix(const QString &path, QString outputDir, bool json)
     for (const MatrixVariation &v : matrix.variations) {
         ++index;
         RecordOptions options = v.options;
-        QString slug = v.name.toLower();
-        slug.replace(QRegularExpression(QStringLiteral("[^a-z0-9]+")), QStringLiteral("-"));
-        options.outputPath = QDir(outputDir).filePath(QStringLiteral("%1-%2.initscope").arg(index, 2, 10, QLatin1Char('0')).arg(slug));
+        options.outputPath = matrixBundlePath(outputDir, index, v.name);
         QFile::remove(options.outputPath);
         options.forwardOutput = false;
         std::fprintf(stderr, "[%d/%lld] %s\n", index, static_cast<long long>(matrix.variations.size()), qPrintable(v.name));

@@ -1,5 +1,5 @@
-// initscope retry BUNDLE [VARIATION]: record a recorded run again with one thing changed, and
-// compare (docs/diff.md, Retries).
+// initscope retry BUNDLE [VARIATION]: record a recorded run again with one thing changed, add it
+// to the same bundle, and compare it with the original (docs/diff.md, Retries).
 #include "commands.h"
 
 #include "bundle.h"
@@ -8,12 +8,11 @@
 #include "retry.h"
 #include "rundiff.h"
 
-#include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QSysInfo>
 
 #include <cstdio>
+#include <unistd.h>
 
 namespace initscope::cli {
 
@@ -23,19 +22,22 @@ namespace {
 
 constexpr char kHelp[] =
     "usage: initscope retry [--run N] BUNDLE                  list the variations worth trying\n"
-    "       initscope retry [--run N] [--yes] [-o FILE] BUNDLE VARIATION\n"
+    "       initscope retry [--run N] [--yes] [-o FILE] [--env K=V]... [--unset K]... BUNDLE VARIATION\n"
     "\n"
     "Record the run again with one thing changed (without the shims, each shim alone, another\n"
     "fake-GPU mode, CUDA_VISIBLE_DEVICES, OLLAMA_LLM_LIBRARY, LD_BIND_NOW, another injection\n"
-    "mechanism), then print how the new run differs from the original. A run recorded on\n"
-    "another machine is not run without --yes: its command and environment are shown first.\n"
+    "mechanism, or as-recorded with nothing changed), add it to BUNDLE as a new run, and print\n"
+    "how it differs from the original. A run recorded on another machine is not run before its\n"
+    "command and environment are shown and a person said yes (or --yes was given).\n"
     "\n"
     "options:\n"
-    "  --run N     the run of BUNDLE to retry (default: the first)\n"
-    "  -o FILE     the new bundle (default: BUNDLE's name with .retry-VARIATION)\n"
-    "  --yes       run a retry of a bundle recorded on another machine\n"
-    "A retry without a timeout of its own gets 60 s.\n"
-    "  -h, --help  show this help\n";
+    "  --run N      the run of BUNDLE to retry (default: the first)\n"
+    "  --env K=V    also set K=V for the retry (repeatable)\n"
+    "  --unset K    also remove K from the retry's environment (repeatable)\n"
+    "  -o FILE      write the retry to a new bundle FILE instead of adding it to BUNDLE\n"
+    "  --yes        run a retry of a bundle recorded on another machine without asking\n"
+    "  -h, --help   show this help\n"
+    "A retry without a timeout of its own gets 60 s.\n";
 
 int usage(const QString &message)
 {
@@ -43,11 +45,29 @@ int usage(const QString &message)
     return ExitUsage;
 }
 
+// Asks on the terminal; false when the answer is not yes or there is no terminal to ask on.
+bool confirmOnTerminal()
+{
+    if (!::isatty(STDIN_FILENO)) {
+        writeStdout("Not asking: standard input is not a terminal.\n"
+                    "Nothing was run. Add --yes to run it here.\n");
+        return false;
+    }
+    writeStdout("Run it here? [y/N] ");
+    std::fflush(stdout);
+    char line[64] = {};
+    const bool yes = std::fgets(line, sizeof line, stdin) &&
+                     (QByteArray(line).trimmed().toLower() == "y" || QByteArray(line).trimmed().toLower() == "yes");
+    if (!yes)
+        writeStdout("Nothing was run.\n");
+    return yes;
+}
+
 } // namespace
 
 int cmdRetry(const QStringList &args)
 {
-    QStringList positional;
+    QStringList positional, setEnv, unsetEnv;
     qint64 runId = -1;
     QString output;
     bool yes = false;
@@ -58,12 +78,17 @@ int cmdRetry(const QStringList &args)
             return ExitOk;
         } else if (a == QLatin1String("--yes")) {
             yes = true;
-        } else if (a == QLatin1String("--run") || a == QLatin1String("-o")) {
+        } else if (a == QLatin1String("--run") || a == QLatin1String("-o") || a == QLatin1String("--env") ||
+                   a == QLatin1String("--unset")) {
             if (i + 1 >= args.size())
                 return usage(QStringLiteral("%1 needs a value").arg(a));
             const QString value = args[++i];
             if (a == QLatin1String("-o")) {
                 output = value;
+            } else if (a == QLatin1String("--env")) {
+                setEnv << value;
+            } else if (a == QLatin1String("--unset")) {
+                unsetEnv << value;
             } else {
                 bool ok = false;
                 runId = value.toLongLong(&ok);
@@ -78,6 +103,8 @@ int cmdRetry(const QStringList &args)
     }
     if (positional.isEmpty() || positional.size() > 2)
         return usage(QStringLiteral("give a bundle, and a variation to run"));
+    if (positional.size() == 1 && (!setEnv.isEmpty() || !unsetEnv.isEmpty()))
+        return usage(QStringLiteral("--env and --unset go with a variation (as-recorded for none)"));
     const QString bundle = positional.first();
     if (!QFileInfo::exists(bundle)) {
         std::fprintf(stderr, "initscope: %s: no such file\n", qPrintable(bundle));
@@ -116,33 +143,45 @@ int cmdRetry(const QStringList &args)
     const auto it = std::find_if(variations.begin(), variations.end(), [&](const RetryVariation &v) { return v.id == id; });
     if (it == variations.end())
         return usage(QStringLiteral("no variation \"%1\" for this run (list them with: initscope retry %2)").arg(id, bundle));
-    RecordOptions options = it->options;
+    RetryVariation variation = *it;
+    if (!applyEnvironmentEdits(&variation, setEnv, unsetEnv, &why))
+        return usage(why);
+    RecordOptions &options = variation.options;
+    options.fallbackTimeoutSeconds = kRetryTimeoutSeconds;
     const QString here = QSysInfo::machineHostName();
     if (run.hostname != here && !yes) {
+        const QStringList changes = retryChanges(original, options);
         writeStdout(QStringLiteral("%1 was recorded on %2, not on this machine (%3). The retry would run:\n%4"
-                                   "Nothing was run. Add --yes to run it here.\n")
-                        .arg(bundle, run.hostname, here, describeRetry(options))
+                                   "Changed from the recorded run: %5\n")
+                        .arg(bundle, run.hostname.isEmpty() ? QStringLiteral("an unnamed machine") : run.hostname, here,
+                             describeRetry(options),
+                             changes.isEmpty() ? QStringLiteral("nothing") : changes.join(QStringLiteral("; ")))
                         .toUtf8());
-        return 1;
+        if (!confirmOnTerminal())
+            return 1;
     }
-    options.outputPath = output.isEmpty()
-                             ? QFileInfo(bundle).dir().filePath(QStringLiteral("%1.retry-%2.initscope").arg(QFileInfo(bundle).completeBaseName(), id))
-                             : output;
-    QFile::remove(options.outputPath);
+    const bool append = output.isEmpty();
+    options.outputPath = append ? bundle : output;
+    options.appendToOutput = append;
+    options.keepCancelledRun = false; // a cancelled retry shows nothing; it adds no run
     options.forwardOutput = false;
-    if (!options.timeoutSeconds)
-        options.timeoutSeconds = 60; // a variation may hang (that can be what it shows)
     RecordResult result;
     recordAndSummarize(options, &result);
     if (result.status != RecordResult::Status::Saved)
-        return ExitInternal;
+        return result.launch.cancelled ? 130 : ExitInternal;
     std::unique_ptr<BundleReader> retried = BundleReader::open(result.bundlePath, &error);
-    if (!retried || retried->runs().isEmpty()) {
+    if (!retried) {
         std::fprintf(stderr, "initscope: %s\n", qPrintable(error.message.simplified()));
         return ExitInternal;
     }
+    writeStdout(QStringLiteral("%1 run %2 (%3) to %4: %5.\n")
+                    .arg(append ? QStringLiteral("Added") : QStringLiteral("Saved the retry as"))
+                    .arg(result.runId)
+                    .arg(options.runName, result.bundlePath, variation.title)
+                    .toUtf8());
+    // The original is read from the file as it was opened above; the new run from the file now.
     const RunDiff diff = diffRuns({reader.get(), run.id, QStringLiteral("%1 run %2 (original)").arg(bundle).arg(run.id)},
-                                  {retried.get(), retried->runs().first().id, QStringLiteral("%1 (%2)").arg(result.bundlePath, it->title)});
+                                  {retried.get(), result.runId, QStringLiteral("%1 run %2 (%3)").arg(result.bundlePath).arg(result.runId).arg(variation.title)});
     writeStdout(formatRunDiffText(diff).toUtf8());
     return ExitOk;
 }

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
             QMessageBox::critical(nullptr, QStringLiteral("InitScope"), QStringLiteral("--compare needs two bundles, A and B."));
             return 2;
         }
-        std::unique_ptr<initscope::BundleReader> readers[2];
+        std::shared_ptr<const initscope::BundleReader> readers[2];
         for (int i = 0; i < 2; ++i) {
             initscope::BundleError error;
             readers[i] = initscope::BundleReader::open(files[i], &error);
@@ -53,10 +53,12 @@ int main(int argc, char **argv)
                 return 2;
             }
         }
+        const qint64 runA = readers[0]->runs().first().id, runB = readers[1]->runs().first().id;
         initscope::ui::CompareView view;
         view.setWindowTitle(QStringLiteral("Compare — InitScope"));
-        view.setDiff(initscope::diffRuns({readers[0].get(), readers[0]->runs().first().id, QStringLiteral("%1").arg(files[0])},
-                                         {readers[1].get(), readers[1]->runs().first().id, QStringLiteral("%1").arg(files[1])}));
+        view.setRuns(readers[0], runA, readers[1], runB,
+                     initscope::diffRuns({readers[0].get(), runA, files[0]},
+                                         {readers[1].get(), runB, files[1]}));
         view.resize(1400, 900);
         view.show();
         return QApplication::exec();

@@ -194,7 +194,7 @@ TEST_F(DesktopTest, ToolbarIconsAreSvgAndSharpAtTwiceTheScale)
                 opaque += qAlpha(image.pixel(x, y)) > 200 ? 1 : 0;
         EXPECT_GT(opaque, 48 * 48 / 10) << action->text().toStdString() << " draws nothing";
     }
-    EXPECT_EQ(icons, 5) << "open, import log, previous error, next error, next call of the same function";
+    EXPECT_EQ(icons, 6) << "open, import log, previous error, next error, next call of the same function, retry";
 }
 
 TEST_F(DesktopTest, ShortcutsDialogListsTheKeysOfEveryMenu)

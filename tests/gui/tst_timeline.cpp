@@ -310,6 +310,43 @@ TEST(TimelineLayout, FindsLanesAndRowsByHeight)
     EXPECT_EQ(layout.laneAt(layout.contentHeight() + 10), -1);
 }
 
+TEST(TimelineLayout, CollectedFilesComeLastUnderTheirGroupWithOneStripOfLines)
+{
+    TimelineIndexBuilder builder(1, {TimelineProcessInfo{1, 5, QStringLiteral("p"), {}, 0, 10, false, false}});
+    const int laneOfLog = builder.addCollectedLane(QStringLiteral("shim.log"), QStringLiteral("/tmp/shim.log"));
+    TimelineRow line;
+    line.id = 7;
+    line.tsNs = 4;
+    line.nameId = 3;
+    line.family = TimelineFamily::Output;
+    line.flags = TimelineFromCollected;
+    builder.addToLane(laneOfLog, line);
+    TimelineRow r;
+    r.id = 1;
+    r.processId = 1;
+    r.tid = 5;
+    r.durNs = 10;
+    r.family = TimelineFamily::Driver;
+    builder.add(r); // a thread lane made after the collected lane still goes with its process
+    const TimelineIndex index = builder.finish();
+    ASSERT_EQ(index.lanes.size(), 4);
+    EXPECT_EQ(index.lanes.at(1).kind, TimelineLane::Kind::Thread);
+    EXPECT_EQ(index.lanes.at(2).kind, TimelineLane::Kind::CollectedGroup);
+    EXPECT_EQ(index.lanes.at(3).kind, TimelineLane::Kind::Collected);
+    ASSERT_EQ(index.lanes.at(3).instants.size(), 1);
+    EXPECT_EQ(index.lanes.at(3).instants.at(0).nameId, 3u);
+
+    TimelineLayout layout;
+    layout.setIndex(&index);
+    ASSERT_EQ(layout.laneCount(), 4);
+    EXPECT_EQ(layout.lane(2).height, TimelineLayout::kProcessHeight);
+    const TimelineLaneGeometry &log = layout.lane(3);
+    EXPECT_EQ(log.height, TimelineLayout::kRowHeight);
+    EXPECT_EQ(log.rowCount, 0);
+    EXPECT_EQ(layout.trackAt(3, log.top + log.instantsTop + 1), -1);
+    EXPECT_EQ(layout.trackAt(3, log.top + log.height - 1), -2) << "no row of calls";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Windows and the ruler
 
