@@ -30,7 +30,10 @@ QString lineText(const OutputLine &line)
 
 bool Context::stoppedAsPlanned() const
 {
-    return plannedStop && proc.endReason == EndReason::Signaled && (proc.signal == 15 || proc.signal == 9);
+    // A stop rule that matched, or the user's Cancel: the SIGTERM (or the SIGKILL after it) was
+    // InitScope's.
+    return (plannedStop || run.cancelled) && proc.endReason == EndReason::Signaled
+           && (proc.signal == 15 || proc.signal == 9);
 }
 
 bool failedProcess(const Process &p, const Run &run)

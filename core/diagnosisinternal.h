@@ -60,8 +60,8 @@ struct Context {
     QList<Artifact> artifacts;
     QString driverLib; // path of the loaded libcuda, if any
     QString nvmlLib;
-    // The run was stopped as planned (its stop rule matched): SIGTERM/SIGKILL at the end is
-    // InitScope's doing, not a crash.
+    // The run was stopped as planned (its stop rule matched, or the user cancelled it):
+    // SIGTERM/SIGKILL at the end is InitScope's doing, not a crash.
     bool plannedStop = false;
     bool stoppedAsPlanned() const;
     mutable std::optional<DeviceView> devices; // deviceView()'s answer, once asked

@@ -12,6 +12,8 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 using namespace initscope;
@@ -375,3 +377,37 @@ TEST_F(DiagnosisTest, CliExitsZeroWithRootCauseOneWithoutAndJsonHasTheFindings)
 }
 
 } // namespace
+
+// A run the user cancelled ends its processes with SIGTERM: that is InitScope's doing, not a
+// crash. The same signal in a run nobody cancelled is still a crash.
+TEST_F(DiagnosisTest, CancelledRunsSigtermIsNotACrashButAnUncancelledOneIs)
+{
+    for (const bool cancelled : {true, false}) {
+        const QString path = dir.filePath(cancelled ? QStringLiteral("cancelled.initscope") : QStringLiteral("killed.initscope"));
+        BundleError error;
+        auto w = BundleWriter::create(path, &error);
+        ASSERT_TRUE(w);
+        initscope::Run run;
+        run.name = QStringLiteral("cancel");
+        run.cancelled = cancelled;
+        run.exitSignal = 15;
+        run.id = w->addRun(run);
+        Process p;
+        p.runId = run.id;
+        p.pid = 4343;
+        p.exe = QStringLiteral("/usr/bin/consumer");
+        p.endNs = 5'000'000;
+        p.endReason = EndReason::Signaled;
+        p.signal = 15;
+        p.recorded = true;
+        p.id = w->addProcess(p);
+        ASSERT_TRUE(w->commit(&error)) << error.message.toStdString();
+        auto reader = openBundle(path);
+        ASSERT_TRUE(reader);
+        const Diagnosis d = diagnose(*reader, run.id);
+        const bool crash = std::any_of(d.findings.begin(), d.findings.end(),
+                                       [](const Finding &f) { return f.id == QLatin1String("crash"); });
+        EXPECT_EQ(crash, !cancelled) << (cancelled ? "cancelled" : "not cancelled");
+        EXPECT_EQ(d.hasRootCause(), !cancelled);
+    }
+}
