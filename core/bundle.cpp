@@ -1,5 +1,7 @@
 #include "bundle.h"
 
+#include "callpayload.h"
+
 #include "bundleschema.h"
 
 #include <QDateTime>
@@ -266,6 +268,11 @@ bool BundleWriter::Private::startAppend(qint64 existingSize, QString *reason)
     }
     if (!failure && !db.transaction())
         fail(sqlErrorText(db.lastError()));
+    // An older file becomes the current version: what it holds reads the same under it.
+    if (!failure)
+        plain(QStringLiteral("UPDATE meta SET value = '%1' WHERE key = '%2'")
+                  .arg(kBundleFormatVersion)
+                  .arg(QLatin1String(kFormatVersionKey)));
     prepareStatements();
     // New rows continue after the highest id of each table, so every id already handed out
     // (in the file, in links between rows, in a user's notes) keeps meaning the same row.
@@ -415,9 +422,9 @@ std::unique_ptr<BundleWriter> BundleWriter::append(const QString &existingPath, 
         }
         version = reader->formatVersion();
     }
-    if (version != kBundleFormatVersion)
+    if (version > kBundleFormatVersion)
         return refuse(QStringLiteral("it is in format version %1, and this InitScope adds runs "
-                                     "only to bundles of version %2")
+                                     "only to bundles of version %2 or older")
                           .arg(version)
                           .arg(kBundleFormatVersion));
     struct stat st = {};
@@ -900,7 +907,7 @@ Event eventFrom(const QSqlQuery &q)
     e.durNs = q.value(5).toLongLong();
     e.kind = q.value(6).toString();
     e.name = q.value(7).toString();
-    e.payload = q.value(8).toByteArray();
+    e.payload = expandCallPayload(e.name, q.value(8).toByteArray());
     return e;
 }
 

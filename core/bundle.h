@@ -14,7 +14,7 @@
 
 namespace initscope {
 
-inline constexpr int kBundleFormatVersion = 1;
+inline constexpr int kBundleFormatVersion = 2;
 inline constexpr int kBundleMinReadableVersion = 1;
 
 // Why a bundle could not be opened or saved. message is one sentence a user can act on and
@@ -42,7 +42,8 @@ public:
     // and copied to a temporary file next to it; commit() renames the copy over the original,
     // so an append that fails, is aborted or is killed leaves the original as it was. Rows
     // already in the file keep their ids and content; new rows get ids after the highest.
-    // Only a bundle of the current format version can be added to, and by one writer at a
+    // A bundle of an older readable version is brought to the current one (its rows stay
+    // as they are: version 2 only adds a stored form of call payloads). One writer at a
     // time (a second gets an Io error while the first is open). nullptr with *error (the
     // reader's error for a damaged file or one that is not a bundle) when it cannot be done.
     static std::unique_ptr<BundleWriter> append(const QString &existingPath, BundleError *error);

@@ -1,5 +1,7 @@
 #include "eventscan.h"
 
+#include "callpayload.h"
+
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -81,6 +83,8 @@ QByteArrayView topLevelJsonValue(QByteArrayView json, QByteArrayView key)
 
 CallStatus callStatusOfPayload(QByteArrayView payload)
 {
+    if (isCompactCall(payload))
+        return compactCallOk(payload) ? CallStatus::Ok : CallStatus::Failed;
     // Payloads are compact JSON (docs/bundle-format.md).
     const bool okFalse = contains(payload, "\"ok\":false");
     const bool unfinished = contains(payload, "\"unfinished\"");
@@ -269,6 +273,13 @@ bool EventScanner::scanRows(const EventScanQuery &query, bool ordered, const Vis
         const QByteArrayView payload(bytes, bytes ? sqlite3_column_bytes(s.stmt, 7) : 0);
         if (d->callKinds.contains(row.kindId))
             row.status = callStatusOfPayload(payload);
+        if (query.withPayload && isCompactCall(payload)) {
+            // Readers get the JSON; the stored form is the bundle's business (callpayload.h).
+            const QByteArray json = expandCallPayload(text(row.nameId), payload.toByteArray());
+            if (!visit(row, json))
+                return true;
+            continue;
+        }
         if (!visit(row, query.withPayload ? payload : QByteArrayView()))
             return true;
     }
@@ -327,7 +338,7 @@ QHash<qint64, QByteArray> EventScanner::payloads(const QList<qint64> &ids, QStri
 {
     QHash<qint64, QByteArray> out;
     Private::Statement s;
-    if (ids.isEmpty() || !d->prepare(s, "SELECT payload FROM events WHERE id = ?", error))
+    if (ids.isEmpty() || !d->prepare(s, "SELECT payload, name_id FROM events WHERE id = ?", error))
         return out;
     for (qint64 id : ids) {
         sqlite3_reset(s.stmt);
@@ -335,7 +346,9 @@ QHash<qint64, QByteArray> EventScanner::payloads(const QList<qint64> &ids, QStri
         const int rc = sqlite3_step(s.stmt);
         if (rc == SQLITE_ROW) {
             const auto *bytes = static_cast<const char *>(sqlite3_column_blob(s.stmt, 0));
-            out.insert(id, QByteArray(bytes, bytes ? sqlite3_column_bytes(s.stmt, 0) : 0));
+            const QByteArray stored(bytes, bytes ? sqlite3_column_bytes(s.stmt, 0) : 0);
+            out.insert(id, isCompactCall(stored) ? expandCallPayload(text(sqlite3_column_int(s.stmt, 1)), stored)
+                                                 : stored);
         } else if (rc != SQLITE_DONE) {
             if (error)
                 *error = d->lastError();
@@ -367,8 +380,8 @@ std::optional<Event> EventScanner::event(qint64 id, QString *error) const
     row.kindId = sqlite3_column_int(s.stmt, 5);
     row.nameId = sqlite3_column_type(s.stmt, 6) == SQLITE_NULL ? 0 : sqlite3_column_int(s.stmt, 6);
     const auto *bytes = static_cast<const char *>(sqlite3_column_blob(s.stmt, 7));
-    return toEvent(row, QByteArray(bytes, bytes ? sqlite3_column_bytes(s.stmt, 7) : 0),
-                   sqlite3_column_int64(s.stmt, 0));
+    const QByteArray stored(bytes, bytes ? sqlite3_column_bytes(s.stmt, 7) : 0);
+    return toEvent(row, expandCallPayload(text(row.nameId), stored), sqlite3_column_int64(s.stmt, 0));
 }
 
 Event EventScanner::toEvent(const EventRow &row, QByteArray payload, qint64 runId) const

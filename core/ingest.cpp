@@ -267,8 +267,15 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     std::map<qint64, ExitInfo> exits;
     std::vector<ForkInfo> forks;
     std::vector<std::pair<quint64, QString>> runNotes;
+    std::vector<std::pair<quint64, quint64>> clockReadings; // (call clock ticks, monotonic ns)
     stats.unreadableRecords += launcherFile.forEach([&](const RawFile::Record &r) {
         switch (r.header->type) {
+        case RAW_CLOCK: {
+            RawClock c;
+            if (readFixed(r, &c))
+                clockReadings.emplace_back(c.ticks, r.header->ts_ns);
+            break;
+        }
         case RAW_RUN_INFO: {
             RawRunInfo info;
             if (!readFixed(r, &info))
@@ -700,19 +707,25 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     // The ELF facts of the shims and of what used GPU libraries, while the files are here.
     addElfFacts(writer, runId, options.artifacts, loadedPaths, executables);
 
-    // Calls at the GPU boundary, from each process's call log.
-    const QStringList callFiles = dir.entryList({QStringLiteral("*.calls")}, QDir::Files, QDir::Name);
-    for (const QString &name : callFiles) {
-        const CallLogStats calls = ingestCallLog(
-            dir.filePath(name), t0,
-            [&](qint64 pid, quint64 ts) {
-                Image *img = imageOf(pid, ts);
-                return img ? img->bundleId : qint64(-1);
-            },
-            runId, writer, options.decodeCall);
+    // Calls at the GPU boundary, from each process image's ring and call file.
+    const CallClock clock = readCallClock(runDirectory, clockReadings);
+    const auto processFor = [&](qint64 pid, quint64 ts) {
+        Image *img = imageOf(pid, ts);
+        return img ? img->bundleId : qint64(-1);
+    };
+    for (const QString &name : dir.entryList({QStringLiteral("*.ring")}, QDir::Files, QDir::Name)) {
+        const CallLogStats calls =
+            ingestCallRing(dir.filePath(name), clock, t0, processFor, runId, writer);
         stats.events += calls.calls;
         stats.calls += calls.calls;
         stats.unreadableRecords += calls.unreadable;
+        if (calls.droppedBytes > 0) {
+            const QString text = QStringLiteral("%1 bytes of call records of %2 could not be kept "
+                                                "(the run directory's disk was full or unwritable)")
+                                     .arg(calls.droppedBytes)
+                                     .arg(name);
+            addEvent(-1, 0, tEnd, "recorder.note", text, QJsonObject{{QStringLiteral("text"), text}});
+        }
     }
 
     // Calls that never returned: where a crashed, killed or hung process was.
@@ -721,13 +734,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         quint64 end = tEnd;
         if (const auto e = exits.find(pid); e != exits.end())
             end = e->second.ts;
-        const int unfinished = ingestInflight(
-            dir.filePath(name), t0, end,
-            [&](qint64 p, quint64 ts) {
-                Image *img = imageOf(p, ts);
-                return img ? img->bundleId : qint64(-1);
-            },
-            runId, writer);
+        const int unfinished = ingestInflight(dir.filePath(name), clock, t0, end, processFor, runId, writer);
         stats.events += unfinished;
         stats.calls += unfinished;
     }

@@ -14,8 +14,6 @@ class BundleWriter;
 struct IngestOptions {
     // Replace values of variables whose names look secret (TOKEN, SECRET, PASSWORD, …).
     bool redactSecrets = true;
-    // Decodes traced calls' arguments and results; raw values only when empty.
-    CallDecoderHook decodeCall;
     // Artifacts that belong to the run (shims, configs), added with the run's id.
     QList<Artifact> artifacts;
     // Notes about the run as a whole (how it was stopped), added as recorder.note events at

@@ -11,16 +11,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
+#include <vector>
 
 namespace initscope {
 
 class BundleWriter;
 
-// Turns one call's raw registers into {"args": …, "out": …, "result": …}; the catalog's
-// decoder (defaultCallDecoder()) in practice. Whatever it leaves out is filled with raw values.
-using CallDecoderHook = std::function<QJsonObject(const QString &name, uint32_t api,
-                                                  const uint64_t args[6], uint64_t ret,
-                                                  const QList<CapturedValue> &outs)>;
 // The bundle process id of the image of `pid` that was running at monotonic time ts.
 using ProcessLookup = std::function<qint64(qint64 pid, quint64 ts)>;
 
@@ -29,21 +26,47 @@ struct CallLogStats {
     int resolutions = 0;
     int exportTables = 0;
     int unreadable = 0;
+    quint64 droppedBytes = 0; // call records the recorder could not keep (rawformat.h)
 };
 
-// The catalog's decoder as a hook.
-CallDecoderHook defaultCallDecoder();
+// Turns times of the recorder's call clock into CLOCK_MONOTONIC ns: from readings of both
+// clocks taken together (ring headers, lane blocks, the launcher's RAW_CLOCK records),
+// interpolated between the nearest ones. For rings that keep CLOCK_MONOTONIC it is the
+// identity.
+class CallClock
+{
+public:
+    void addReading(quint64 ticks, quint64 monotonicNs);
+    void setTicksAreNs(bool identity) { m_identity = identity; }
+    bool ticksAreNs() const { return m_identity; }
+    // Sorts the readings; call once after the last addReading().
+    void finish();
+    quint64 toMonotonic(quint64 ticks) const;
+    // Nanoseconds per tick over all readings (1 without two distinct ones).
+    double nsPerTick() const { return m_rate; }
 
-// Event kind of a traced call by library family: "cuda.call", "cudart.call", "nvml.call".
+private:
+    std::vector<std::pair<quint64, quint64>> m_readings;
+    double m_rate = 1.0;
+    bool m_identity = true;
+};
+
+// The call clock of a run directory: the kind from its rings, the readings from the rings,
+// their blocks and the launcher's RAW_CLOCK records (given as (ticks, ns) pairs).
+CallClock readCallClock(const QString &runDirectory,
+                        const std::vector<std::pair<quint64, quint64>> &launcherReadings);
+
+// The event kind of a traced call by library family: "cuda.call", "cudart.call", "nvml.call".
 QString callEventKind(uint32_t api);
 
 // Adds one event per call that had not returned when its process ended (crash, kill, hang),
 // from the in-flight file at path: payload {"unfinished": true, …}, lasting until endTs.
-int ingestInflight(const QString &path, quint64 t0, quint64 endTs, const ProcessLookup &processFor,
-                   qint64 runId, BundleWriter &writer);
+int ingestInflight(const QString &path, const CallClock &clock, quint64 t0, quint64 endTs,
+                   const ProcessLookup &processFor, qint64 runId, BundleWriter &writer);
 
-// Adds one event per call recorded in the call log at path. Times become ns since t0.
-CallLogStats ingestCallLog(const QString &path, quint64 t0, const ProcessLookup &processFor,
-                           qint64 runId, BundleWriter &writer, const CallDecoderHook &decode);
+// Adds one event per call recorded in the ring at ringPath and the .calls file beside it, its
+// payload in the compact stored form (callpayload.h). Times become ns since t0.
+CallLogStats ingestCallRing(const QString &ringPath, const CallClock &clock, quint64 t0,
+                            const ProcessLookup &processFor, qint64 runId, BundleWriter &writer);
 
 } // namespace initscope

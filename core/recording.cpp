@@ -323,7 +323,6 @@ RecordResult Recording::record(const RecordOptions &options)
                                                                  : QStringLiteral("unavailable"));
     }
     IngestOptions ingestOptions;
-    ingestOptions.decodeCall = defaultCallDecoder();
     for (const ShimSpec &shim : shims)
         ingestOptions.artifacts.append(fileArtifact(QStringLiteral("shim"), shim.path));
     ingestOptions.artifacts.append(machine);

@@ -1,6 +1,7 @@
 #include "timelinesource.h"
 
 #include "bundleschema.h"
+#include "callpayload.h"
 #include "collectedlines.h"
 
 #include <QByteArrayMatcher>
@@ -104,6 +105,8 @@ struct ScannedRow {
 // top-level key (a nested "result" has an "ok" of its own).
 quint8 failureOf(const QByteArray &payload, bool search)
 {
+    if (isCompactCall(payload))
+        return compactCallOk(payload) ? 0 : TimelineFailed;
     static const QByteArrayMatcher okFalse(QByteArrayLiteral("\"ok\":false"));
     static const QByteArrayMatcher unfinishedTrue(QByteArrayLiteral("\"unfinished\":true"));
     static const QByteArrayMatcher notFound(QByteArrayLiteral("\"outcome\":\"not found\""));
@@ -469,7 +472,7 @@ std::optional<Event> TimelineDetails::event(qint64 eventId)
         e.durNs = q.value(5).toLongLong();
         e.kind = q.value(6).toString();
         e.name = q.value(7).toString();
-        e.payload = q.value(8).toByteArray();
+        e.payload = expandCallPayload(e.name, q.value(8).toByteArray());
         out = e;
     }
     q.finish();

@@ -1,29 +1,58 @@
-// The recorder's hot-path record store: one file per process, <run-dir>/<pid>.calls, mapped
-// shared into a reserved address range. Appending a record is an atomic reservation, a copy
-// and a release store of its size — no lock, no allocation, no system call (except when the
-// file grows by another segment). The mapping is shared with the file, so everything a
-// process recorded is in the page cache even if it is killed the next instant.
-//
-// Reader's rules (core/ingest.cpp): walk 8-byte aligned offsets; a RawHeader with size 0 is a
-// hole (a record whose writer died before committing, or the unused tail) — skip 8 bytes; a
-// plausible size means a whole record.
+// The recorder's hot-path record store (rawformat.h, "Traced calls"): per process a ring file
+// <run-dir>/<stem>.ring mapped shared, one lane per thread, and the .calls file the lanes are
+// appended to when they fill. Appending a record to a thread's own lane is a copy and a
+// release store — no lock, atomic read-modify-write, allocation or system call; once per lane
+// of records (128 KiB) the lane is written to the file with one pwritev(2). The mapping is
+// shared with the file, so everything a process recorded survives its death.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/uio.h>
 
 struct RawInflightSlot;
+struct RawLane;
 
 namespace initscope::recorder {
 
-// Prepares the log for this process. runDir must outlive the process (a static buffer).
+// A thread's hold on its lane; zero-initialised means "none yet".
+struct LaneRef {
+    RawLane *lane;
+    char *data;
+    uint64_t generation; // the ring it belongs to (a fork()ed child starts a new ring)
+    uint32_t index;
+    uint32_t shared;     // lane written by several threads, under its lock
+};
+
+// Prepares the log for this process and chooses the call clock. runDir must outlive the
+// process (a static buffer).
 void callLogInit(const char *runDir);
-// Appends one record of `type` made of the given parts; header fields are filled in here.
-// Returns false when the record was dropped (log full or unavailable).
-bool callLogAppend(uint16_t type, uint64_t tsNs, uint32_t tid, const struct iovec *parts, int count);
-// After fork(): the child must not append to its parent's file.
+
+// The call clock: the TSC where it is invariant and the kernel keeps time with it, else
+// CLOCK_MONOTONIC in ns (rawformat.h: RawRingHeader::clock).
+extern bool g_callClockIsTsc;
+uint64_t monotonicNs();
+inline uint64_t callTicks()
+{
+    return __builtin_expect(g_callClockIsTsc, 1) ? __builtin_ia32_rdtsc() : monotonicNs();
+}
+
+// Appends one lane record (a RawLaneRecord of `size` bytes, a multiple of 8) for thread tid.
+// Returns false when it was dropped (no ring, or the file could not take the lane).
+bool laneAppend(LaneRef &ref, uint32_t tid, const void *record, uint32_t size);
+
+// The same in two steps, for a record written in place: room for up to maxSize bytes in the
+// thread's lane (nullptr when dropped), then the record's real size once it is there. Nothing
+// else may be recorded by this thread in between.
+char *laneReserve(LaneRef &ref, uint32_t tid, uint32_t maxSize);
+void laneCommit(LaneRef &ref, uint32_t size);
+
+// After fork(): the child must not write to its parent's ring.
 void callLogAfterFork();
+
+// Called right after this process's ring is created, on the thread that created it, so that
+// the functions traced so far are defined in the new ring (calltrace.cpp).
+void onRingCreated(LaneRef &ref, uint32_t tid);
+
 // This thread's slot in <run-dir>/<pid>.inflight, or nullptr when none is left. Call once
 // per thread and keep the pointer.
 struct RawInflightSlot *inflightSlot(uint32_t tid);

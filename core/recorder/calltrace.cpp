@@ -42,6 +42,7 @@ struct Slot {
     uint8_t reach;
     uint8_t kind;
     const RecFnSpec *spec;
+    uint32_t maxRecord; // the largest LANE_CALL record a call can make
 };
 
 constexpr unsigned kMaxSlots = 16384;
@@ -82,6 +83,8 @@ struct ThreadState {
     uint32_t depth;
     uint32_t tid;
     RawInflightSlot *inflight; // where this thread's open calls survive a crash or kill
+    LaneRef lane;              // where this thread's records go
+    const Slot *inflightNamed[INITSCOPE_INFLIGHT_DEPTH]; // whose name each in-flight frame holds
     Frame frames[kMaxDepth];
 };
 
@@ -98,27 +101,25 @@ void unlock(int *l)
     __atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
-uint64_t nowNs()
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
-
 ThreadState *threadState()
 {
     ThreadState *t = t_state;
     if (__builtin_expect(t != nullptr, 1))
         return t;
+    const int savedErrno = errno;
     void *m = mmap(nullptr, sizeof(ThreadState), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
+    if (m == MAP_FAILED) {
+        errno = savedErrno;
         return nullptr;
+    }
     t = static_cast<ThreadState *>(m);
     t->depth = 0;
+    t->lane = LaneRef{};
     t->tid = uint32_t(syscall(SYS_gettid));
     t->inflight = inflightSlot(t->tid);
     t_state = t;
+    errno = savedErrno;
     return t;
 }
 
@@ -129,12 +130,16 @@ void checkFork()
     if (!g_sentinel)
         return;
     // First call in a fork()ed child: its own log, its own thread id.
+    const int savedErrno = errno;
     callLogAfterFork();
     if (t_state) {
         t_state->tid = uint32_t(syscall(SYS_gettid));
+        t_state->lane = LaneRef{};
+        memset(t_state->inflightNamed, 0, sizeof t_state->inflightNamed);
         t_state->inflight = inflightSlot(t_state->tid);
     }
     g_sentinel->armed = 1;
+    errno = savedErrno;
 }
 
 const RecFnSpec *specFor(const char *name)
@@ -156,6 +161,15 @@ const RecFnSpec *specFor(const char *name)
 #endif
     return nullptr;
 }
+
+// Argument registers a call record keeps: as many as the catalog's signature has, all six
+// for a function it does not know.
+unsigned argCount(const Slot &s)
+{
+    return s.spec && s.spec->nargs <= 6 ? s.spec->nargs : 6;
+}
+
+constexpr uint32_t kOutputBytes = 1536; // room for a call's output values
 
 const char *copyName(const char *name, size_t len)
 {
@@ -239,6 +253,24 @@ uint8_t kindOf(const char *name, uint32_t reach, uint64_t requestedVersion)
     return KindPlain;
 }
 
+// A LANE_SLOT record: what the slot's index in call records stands for.
+void defineSlot(LaneRef &lane, uint32_t tid, unsigned index)
+{
+    const Slot &s = g_slots[index];
+    struct {
+        RawLaneRecord head;
+        uint32_t nameLen;
+        char name[260];
+    } d;
+    const uint32_t len = s.nameLen < 256 ? s.nameLen : 256;
+    const uint32_t size = uint32_t(sizeof d.head + sizeof d.nameLen + len + 7) & ~7u;
+    memset(&d, 0, size);
+    d.head = {uint16_t(size), LANE_SLOT, 0, uint16_t(index), s.api, s.reach};
+    d.nameLen = len;
+    memcpy(d.name, s.name, len);
+    laneAppend(lane, tid, &d, size);
+}
+
 void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
 {
     if (!real || !name)
@@ -251,6 +283,7 @@ void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
     h ^= uint64_t(reach) * 31 + kind;
     unsigned pos = unsigned(h % kMapSize);
     void *result = real;
+    int created = -1;
     for (unsigned probe = 0; probe < kMapSize; ++probe, pos = (pos + 1) % kMapSize) {
         const unsigned entry = g_map[pos];
         if (entry == 0) {
@@ -269,12 +302,16 @@ void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
             s.reach = uint8_t(reach);
             s.kind = kind;
             s.spec = specFor(copy);
+            s.maxRecord = uint32_t(sizeof(RawLaneCall) + 16 + 8 * argCount(s));
+            if (s.spec && s.spec->nout > 0)
+                s.maxRecord += kOutputBytes;
             void *stub = nullptr;
             if (!makeStub(i, &stub))
                 break;
             __atomic_store_n(&g_slotCount, i + 1, __ATOMIC_RELEASE);
             g_map[pos] = i + 1;
             result = stub;
+            created = int(i);
             break;
         }
         const Slot &s = g_slots[entry - 1];
@@ -284,6 +321,12 @@ void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
         }
     }
     unlock(&g_slotLock);
+    if (created >= 0) {
+        // Outside the lock: the first record of a process creates its ring, which defines
+        // every slot there is (onRingCreated).
+        if (ThreadState *t = threadState())
+            defineSlot(t->lane, t->tid, unsigned(created));
+    }
     return result;
 }
 
@@ -334,7 +377,7 @@ size_t captureOutputs(const Slot &s, const Frame &f, uint64_t ret, char *buf, si
         }
         if (used + sizeof(RawOutValue) + len > cap)
             break;
-        RawOutValue v = {returned ? 255u : o.arg, uint32_t(len)};
+        RawOutValue v = {uint16_t(returned ? 255u : o.arg), uint16_t(len)};
         memcpy(buf + used, &v, sizeof v);
         memcpy(buf + used + sizeof v, p, len);
         used += sizeof v + len;
@@ -343,24 +386,45 @@ size_t captureOutputs(const Slot &s, const Frame &f, uint64_t ret, char *buf, si
     return used;
 }
 
-void recordCall(const Slot &s, const Frame &f, uint64_t ret, uint64_t end, uint32_t depth,
-                uint32_t tid)
+void recordCall(ThreadState &t, const Slot &s, const Frame &f, uint64_t ret, uint64_t end,
+                uint32_t depth)
 {
-    RawCall c;
-    c.end_ns = end;
-    memcpy(c.args, f.args, sizeof c.args);
-    c.ret = ret;
-    c.api = s.api;
-    c.reach = s.reach;
-    c.name_len = s.nameLen;
-    c.depth = depth;
-    char outs[1536];
-    const size_t outLen = captureOutputs(s, f, ret, outs, sizeof outs, &c.out_count);
-    struct iovec parts[3] = {{&c, sizeof c}, {const_cast<char *>(s.name), s.nameLen}, {outs, outLen}};
-    callLogAppend(RAW_CALL, f.start, tid, parts, 3);
+    char *rec = laneReserve(t.lane, t.tid, s.maxRecord);
+    if (!rec)
+        return;
+    const unsigned nargs = argCount(s);
+    const uint64_t dur = end - f.start;
+    uint8_t flags = 0;
+    size_t at = sizeof(RawLaneCall);
+    if (ret >> 32) {
+        const uint64_t high = ret >> 32;
+        memcpy(rec + at, &high, 8);
+        at += 8;
+        flags |= LANE_CALL_RET_HIGH;
+    }
+    if (dur >= 0xffffffffull) {
+        memcpy(rec + at, &end, 8);
+        at += 8;
+        flags |= LANE_CALL_LONG;
+    }
+    memcpy(rec + at, f.args, nargs * 8);
+    at += nargs * 8;
+    uint32_t outs = 0;
+    if (s.maxRecord > at)
+        at += captureOutputs(s, f, ret, rec + at, s.maxRecord - at, &outs);
+    const size_t size = (at + 7) & ~size_t(7);
+    memset(rec + at, 0, size - at);
+    RawLaneCall c;
+    c.head = {uint16_t(size), LANE_CALL, uint8_t(nargs), uint16_t(&s - g_slots),
+              uint8_t(depth < 255 ? depth : 255), uint8_t(flags | (outs << LANE_CALL_OUT_SHIFT))};
+    c.start = f.start;
+    c.duration = dur >= 0xffffffffull ? 0xffffffffu : uint32_t(dur);
+    c.ret_low = uint32_t(ret);
+    memcpy(rec, &c, sizeof c);
+    laneCommit(t.lane, uint32_t(size));
 }
 
-void recordProcAddress(const Slot &s, const Frame &f, uint64_t ret, uint32_t tid)
+void recordProcAddress(ThreadState &t, const Slot &s, const Frame &f, uint64_t ret)
 {
     const char *symbol = reinterpret_cast<const char *>(uintptr_t(f.args[0]));
     void **pfn = reinterpret_cast<void **>(uintptr_t(f.args[1]));
@@ -386,13 +450,24 @@ void recordProcAddress(const Slot &s, const Frame &f, uint64_t ret, uint32_t tid
         if (info.dli_sname && info.dli_saddr == fn)
             ownerSymbol = info.dli_sname;
     }
-    p.owner_len = uint32_t(strlen(owner));
-    p.owner_symbol_len = uint32_t(strlen(ownerSymbol));
-    struct iovec parts[4] = {{&p, sizeof p},
-                             {const_cast<char *>(symbol ? symbol : ""), symbolLen},
-                             {const_cast<char *>(owner), p.owner_len},
-                             {const_cast<char *>(ownerSymbol), p.owner_symbol_len}};
-    callLogAppend(RAW_PROC_ADDRESS, f.start, tid, parts, 4);
+    p.owner_len = uint32_t(boundedLength(owner, 1024));
+    p.owner_symbol_len = uint32_t(boundedLength(ownerSymbol, 256));
+    alignas(8) char rec[16 + sizeof p + 256 + 1024 + 256 + 8];
+    size_t at = 16;
+    memcpy(rec + at, &p, sizeof p);
+    at += sizeof p;
+    memcpy(rec + at, symbol ? symbol : "", symbolLen);
+    at += symbolLen;
+    memcpy(rec + at, owner, p.owner_len);
+    at += p.owner_len;
+    memcpy(rec + at, ownerSymbol, p.owner_symbol_len);
+    at += p.owner_symbol_len;
+    const size_t size = (at + 7) & ~size_t(7);
+    memset(rec + at, 0, size - at);
+    const RawLaneRecord head = {uint16_t(size), LANE_PROC_ADDRESS, 0, 0, 0, 0};
+    memcpy(rec, &head, sizeof head);
+    memcpy(rec + 8, &f.start, 8);
+    laneAppend(t.lane, t.tid, rec, uint32_t(size));
     // From now on the caller reaches the function through a stub of ours. The stub is named
     // after the spelling the pointer really is when the library exports it under a variant of
     // the requested name (cuDeviceTotalMem at 3020 is cuDeviceTotalMem_v2): its arguments
@@ -418,7 +493,7 @@ void recordProcAddress(const Slot &s, const Frame &f, uint64_t ret, uint32_t tid
     }
 }
 
-void recordExportTable(const Frame &f, uint64_t ret, uint32_t tid)
+void recordExportTable(ThreadState &t, const Frame &f, uint64_t ret)
 {
     RawExportTable e;
     memset(&e, 0, sizeof e);
@@ -433,8 +508,14 @@ void recordExportTable(const Frame &f, uint64_t ret, uint32_t tid)
         if (first >= 16 && first <= 8192 && first % 8 == 0)
             e.table_size = first;
     }
-    struct iovec part = {&e, sizeof e};
-    callLogAppend(RAW_EXPORT_TABLE, f.start, tid, &part, 1);
+    alignas(8) char rec[16 + sizeof e + 8];
+    const size_t size = (16 + sizeof e + 7) & ~size_t(7);
+    memset(rec, 0, sizeof rec);
+    const RawLaneRecord head = {uint16_t(size), LANE_EXPORT_TABLE, 0, 0, 0, 0};
+    memcpy(rec, &head, sizeof head);
+    memcpy(rec + 8, &f.start, 8);
+    memcpy(rec + 16, &e, sizeof e);
+    laneAppend(t.lane, t.tid, rec, uint32_t(size));
 }
 
 } // namespace
@@ -449,31 +530,31 @@ struct PreResult {
 extern "C" __attribute__((visibility("hidden"))) PreResult
 initscope_trampoline_pre(Slot *slot, const uint64_t *regs, uint64_t returnAddress)
 {
-    const int savedErrno = errno;
     checkFork();
     ThreadState *t = threadState();
-    if (!t || t->depth >= kMaxDepth) {
-        errno = savedErrno;
+    if (!t || t->depth >= kMaxDepth)
         return {slot->real, 0};
-    }
     Frame &f = t->frames[t->depth++];
     f.ret = returnAddress;
     f.slot = slot;
     memcpy(f.args, regs, sizeof f.args);
-    f.start = nowNs();
+    f.start = callTicks();
     if (RawInflightSlot *in = t->inflight) {
         const uint32_t d = t->depth - 1;
         if (d < INITSCOPE_INFLIGHT_DEPTH) {
             RawInflightFrame &out = in->frames[d];
             out.start_ns = f.start;
-            const uint32_t n = slot->nameLen < INITSCOPE_INFLIGHT_NAME - 1 ? slot->nameLen
-                                                                           : INITSCOPE_INFLIGHT_NAME - 1;
-            memcpy(out.name, slot->name, n);
-            out.name[n] = '\0';
+            if (t->inflightNamed[d] != slot) {
+                const uint32_t n = slot->nameLen < INITSCOPE_INFLIGHT_NAME - 1
+                                       ? slot->nameLen
+                                       : INITSCOPE_INFLIGHT_NAME - 1;
+                memcpy(out.name, slot->name, n);
+                out.name[n] = '\0';
+                t->inflightNamed[d] = slot;
+            }
         }
         __atomic_store_n(&in->depth, t->depth, __ATOMIC_RELEASE);
     }
-    errno = savedErrno;
     return {slot->real, 1};
 }
 
@@ -481,20 +562,30 @@ extern "C" __attribute__((visibility("hidden"))) uint64_t
 initscope_trampoline_post(uint64_t rax, uint64_t rdx)
 {
     (void)rdx;
-    const uint64_t end = nowNs();
-    const int savedErrno = errno;
+    const uint64_t end = callTicks();
     ThreadState *t = t_state;
     Frame &f = t->frames[--t->depth];
     if (t->inflight)
         __atomic_store_n(&t->inflight->depth, t->depth, __ATOMIC_RELEASE);
     const Slot &s = *f.slot;
-    recordCall(s, f, rax, end, t->depth, t->tid);
-    if (s.kind == KindProcAddressV1 || s.kind == KindProcAddressV2)
-        recordProcAddress(s, f, rax, t->tid);
-    else if (s.kind == KindExportTable)
-        recordExportTable(f, rax, t->tid);
-    errno = savedErrno;
+    recordCall(*t, s, f, rax, end, t->depth);
+    if (s.kind != KindPlain) {
+        // dladdr and new stubs may touch errno; the caller sees the function's own.
+        const int savedErrno = errno;
+        if (s.kind == KindProcAddressV1 || s.kind == KindProcAddressV2)
+            recordProcAddress(*t, s, f, rax);
+        else if (s.kind == KindExportTable)
+            recordExportTable(*t, f, rax);
+        errno = savedErrno;
+    }
     return f.ret;
+}
+
+void onRingCreated(LaneRef &lane, uint32_t tid)
+{
+    const unsigned count = __atomic_load_n(&g_slotCount, __ATOMIC_ACQUIRE);
+    for (unsigned i = 0; i < count; ++i)
+        defineSlot(lane, tid, i);
 }
 
 void callTraceInit(const char *runDir)

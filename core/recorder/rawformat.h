@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define INITSCOPE_RAW_VERSION 1u
+#define INITSCOPE_RAW_VERSION 2u
 
 /* Environment the launcher hands to every process of the tree. */
 #define INITSCOPE_ENV_RUN_DIR "INITSCOPE_RUN_DIR"
@@ -32,14 +32,13 @@ enum RawType {
     RAW_PREINIT = 6,     /* no payload: every object is loaded, main() is next */
     RAW_CAPTURE = 7,     /* RawCapture: how stdout/stderr capture was set up */
     RAW_NOTE = 8,        /* text: something the recorder wants the reader to know */
-    RAW_CALL = 9,        /* RawCall + name + captured output parameters (RawOutValue…) */
-    RAW_PROC_ADDRESS = 10, /* RawProcAddress + symbol + owner path + owner symbol */
-    RAW_EXPORT_TABLE = 11, /* RawExportTable */
+    /* 9, 10, 11: the call records of version 1, now in the ring (LANE_*). */
     /* Launcher records (launcher.rec). */
     RAW_OUTPUT = 32,     /* RawOutput + bytes */
     RAW_PROC_EXIT = 33,  /* RawProcExit */
     RAW_PROC_FORK = 34,  /* RawProcFork: a process seen by the kernel's process events */
     RAW_RUN_INFO = 35,   /* RawRunInfo */
+    RAW_CLOCK = 36,      /* RawClock: a reading of the call clock at the header's ts_ns */
 };
 
 struct RawHeader {
@@ -122,6 +121,10 @@ struct RawRunInfo {
     uint32_t event; /* 1 started, 2 ended, 3 timeout fired, 4 cancelled */
 };
 
+struct RawClock {
+    uint64_t ticks; /* the call clock (see RawRingHeader) at the moment of the header's ts_ns */
+};
+
 /* Which library family a traced function belongs to. */
 enum RawApi { RAW_API_DRIVER = 1, RAW_API_RUNTIME = 2, RAW_API_NVML = 3 };
 
@@ -132,24 +135,100 @@ enum RawReach {
     RAW_REACH_PROC_ADDRESS = 3, /* a pointer handed out by cuGetProcAddress(_v2) */
 };
 
-/* One traced call. The header's ts_ns is the start; end_ns the return. args[] are the first
- * six integer argument registers exactly as passed (x86-64 System V), ret the integer return
- * register. Output parameters the recorder knows how to read (see the catalog's recorder
- * table) follow the name as RawOutValue + bytes, read after the call returned. */
-struct RawCall {
-    uint64_t end_ns;
-    uint64_t args[6];
-    uint64_t ret;
-    uint32_t api;    /* RawApi */
-    uint32_t reach;  /* RawReach */
-    uint32_t name_len;
-    uint32_t out_count;
-    uint64_t depth;  /* nesting of traced calls on this thread, 0 = outermost */
+/* Traced calls: <run-dir>/<stem>.ring and <run-dir>/<stem>.calls, one pair per process image
+ * that made a traced call (stem = pid, or pid.N for the Nth image of a pid after exec).
+ *
+ * The ring is a small file mapped shared into the process: a RawRingHeader, then `lanes` lanes
+ * of `lane_size` bytes. Each thread writes its records into a lane of its own (threads beyond
+ * the lane count share lanes under the lane's lock), as a byte stream: a record is whole in
+ * the lane once `head` has moved past it (release store), so a process killed by SIGKILL
+ * loses nothing it recorded. When a lane fills, its unread part [tail, head) is appended to
+ * the .calls file as one RawBlock and `tail` moves up: the ring's pages are reused, which
+ * keeps the recorder's memory small and its writes in the cache. The reader takes the
+ * blocks of the .calls file and then what is still between tail and head in the ring, and
+ * skips stream bytes it already has (a process killed between the two steps of a flush).
+ *
+ * Records in a lane stream start with RawLaneRecord; `size` is the whole record, a multiple
+ * of 8. Times are ticks of the call clock: the TSC when the ring header says so (converted
+ * through the (ticks, ns) readings in ring headers, blocks and the launcher's RAW_CLOCK
+ * records), else CLOCK_MONOTONIC ns. */
+#define INITSCOPE_RING_MAGIC 0x474e4952u  /* "RING" */
+#define INITSCOPE_BLOCK_MAGIC 0x4b4c4243u /* "CBLK" */
+
+enum RawClockKind { RAW_CLOCK_MONOTONIC = 1, RAW_CLOCK_TSC = 2 };
+
+struct RawRingHeader {
+    uint32_t magic;       /* INITSCOPE_RING_MAGIC */
+    uint32_t version;     /* INITSCOPE_RAW_VERSION */
+    uint32_t pid;
+    uint32_t clock;       /* RawClockKind */
+    uint32_t lanes;
+    uint32_t lane_size;   /* bytes of data per lane, a power of two */
+    uint64_t ticks0;      /* the call clock and CLOCK_MONOTONIC read together at creation */
+    uint64_t mono0_ns;
+    uint64_t file_end;    /* atomic: bytes of the .calls file reserved so far */
+    uint64_t dropped;     /* atomic: records that could not be kept */
+    uint8_t reserved[8];
+};
+
+/* Per lane, at RawRingHeader + 64 + index * 64. */
+struct RawLane {
+    uint64_t head;    /* atomic: stream bytes written (release after the record) */
+    uint64_t tail;    /* atomic: stream bytes already appended to the .calls file */
+    uint32_t writer;  /* atomic: lock of a shared lane (0 free) */
+    uint32_t flusher; /* atomic: lock held while [tail, head) is appended to the file */
+    uint32_t users;   /* atomic: threads writing to the lane */
+    uint32_t last_tid; /* the thread of the last LANE_THREAD record */
+    uint32_t reserved[8];
+};
+
+/* In the .calls file: a block of one lane's stream. */
+struct RawBlock {
+    uint32_t magic; /* INITSCOPE_BLOCK_MAGIC */
+    uint32_t lane;
+    uint64_t offset; /* stream offset of the first byte */
+    uint64_t size;   /* stream bytes that follow */
+    uint64_t ticks;  /* the call clock and CLOCK_MONOTONIC read together at the flush */
+    uint64_t mono_ns;
+};
+
+enum RawLaneType {
+    LANE_PAD = 1,          /* filler up to the end of the lane's buffer */
+    LANE_THREAD = 2,       /* a: 0; the thread whose records follow: uint32 tid after the head */
+    LANE_SLOT = 3,         /* b: slot; c: api; d: reach; then uint32 name_len + name */
+    LANE_CALL = 4,         /* RawLaneCall */
+    LANE_PROC_ADDRESS = 5, /* uint64 start ticks, RawProcAddress, symbol, owner, owner symbol */
+    LANE_EXPORT_TABLE = 6, /* uint64 start ticks, RawExportTable */
+};
+
+struct RawLaneRecord {
+    uint16_t size;
+    uint8_t type; /* RawLaneType */
+    uint8_t a;
+    uint16_t b;
+    uint8_t c;
+    uint8_t d;
+};
+
+/* One traced call: a = argument registers stored, b = slot, c = depth (255: deeper),
+ * d = flags. args[] are the first integer argument registers exactly as passed (x86-64
+ * System V); ret the integer return register. Output parameters the recorder knows how to
+ * read (see the catalog's recorder table) follow as RawOutValue + bytes, read after the call
+ * returned; their number is flags bits 2..4. */
+#define LANE_CALL_RET_HIGH 1u /* uint64 high half of ret follows the fixed part */
+#define LANE_CALL_LONG 2u     /* the duration did not fit: uint64 end ticks follows */
+#define LANE_CALL_OUT_SHIFT 2u
+struct RawLaneCall {
+    struct RawLaneRecord head;
+    uint64_t start; /* ticks */
+    uint32_t duration; /* ticks */
+    uint32_t ret_low;
+    /* then: [uint64 ret high] [uint64 end] args[a] (uint64 each), outputs, zero padding */
 };
 
 struct RawOutValue {
-    uint32_t arg;  /* index into args[] of the pointer it was read through */
-    uint32_t len;  /* bytes that follow */
+    uint16_t arg; /* index into args[] of the pointer it was read through; 255: the return value */
+    uint16_t len; /* bytes that follow */
 };
 
 /* A cuGetProcAddress / cuGetProcAddress_v2 resolution: what was asked and what came back. */
@@ -181,7 +260,7 @@ struct RawExportTable {
 #define INITSCOPE_INFLIGHT_NAME 48
 
 struct RawInflightFrame {
-    uint64_t start_ns; /* CLOCK_MONOTONIC */
+    uint64_t start_ns; /* ticks of the call clock of the process's ring */
     char name[INITSCOPE_INFLIGHT_NAME]; /* NUL-terminated, cut to fit */
 };
 
