@@ -4,7 +4,10 @@
 
 #include "bundleschema.h"
 
+#include <sqlite3.h>
+
 #include <QDateTime>
+#include <QSqlDriver>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
@@ -66,6 +69,10 @@ struct BundleWriter::Private {
     QString connection;
     QSqlDatabase db;
     std::array<std::optional<QSqlQuery>, WriterStatementCount> stmts;
+    // Events go in through SQLite's C API on the same connection: a run can have millions,
+    // and binding through QVariant costs more than the insert itself.
+    sqlite3 *raw = nullptr;
+    sqlite3_stmt *insertEventStmt = nullptr;
     State state = State::Aborted; // until start() succeeds
     std::optional<BundleError> failure;
 
@@ -226,6 +233,16 @@ bool BundleWriter::Private::prepareStatements()
         if (!stmts[i]->prepare(withNamedPlaceholders(writerSql(WriterStatement(i)))))
             fail(sqlErrorText(stmts[i]->lastError()));
     }
+    if (failure)
+        return false;
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0 ||
+        !(raw = *static_cast<sqlite3 *const *>(handle.constData()))) {
+        fail(QStringLiteral("Qt's SQLite driver gave no SQLite handle"));
+        return false;
+    }
+    if (sqlite3_prepare_v2(raw, writerSql(InsertEvent), -1, &insertEventStmt, nullptr) != SQLITE_OK)
+        fail(QString::fromUtf8(sqlite3_errmsg(raw)));
     return !failure;
 }
 
@@ -320,12 +337,39 @@ qint64 BundleWriter::Private::insertEvent(const Event &event)
         return -1;
     }
     const qint64 id = nextEvent++;
-    const QVariant kind = intern(event.kind);
-    const QVariant name = internOrNull(event.name);
-    const QVariant process = event.processId >= 0 ? QVariant(event.processId) : QVariant();
-    if (!run(InsertEvent, {id, runId, process, event.tid, event.tsNs, event.durNs, kind, name,
-                           event.payload.isEmpty() ? QVariant() : QVariant(event.payload)}))
+    const qint64 kind = intern(event.kind);
+    const qint64 name = event.name.isEmpty() ? 0 : intern(event.name);
+    if (failure)
         return -1;
+    sqlite3_stmt *s = insertEventStmt;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, runId);
+    if (event.processId >= 0)
+        sqlite3_bind_int64(s, 3, event.processId);
+    else
+        sqlite3_bind_null(s, 3);
+    sqlite3_bind_int64(s, 4, event.tid);
+    sqlite3_bind_int64(s, 5, event.tsNs);
+    sqlite3_bind_int64(s, 6, event.durNs);
+    sqlite3_bind_int64(s, 7, kind);
+    if (name > 0)
+        sqlite3_bind_int64(s, 8, name);
+    else
+        sqlite3_bind_null(s, 8);
+    // JSON as TEXT, for SQLite's json_* functions; a compact call payload as the BLOB it is.
+    if (event.payload.isEmpty())
+        sqlite3_bind_null(s, 9);
+    else if (isCompactCall(event.payload))
+        sqlite3_bind_blob(s, 9, event.payload.constData(), int(event.payload.size()), SQLITE_STATIC);
+    else
+        sqlite3_bind_text(s, 9, event.payload.constData(), int(event.payload.size()), SQLITE_STATIC);
+    const int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc != SQLITE_DONE) {
+        fail(QString::fromUtf8(sqlite3_errmsg(raw)));
+        return -1;
+    }
     return id;
 }
 
@@ -333,6 +377,10 @@ void BundleWriter::Private::closeDatabase()
 {
     // QSqlDatabase::removeDatabase() warns and leaks while a query or handle still uses the
     // connection, so every query and our own handle go first.
+    if (insertEventStmt)
+        sqlite3_finalize(insertEventStmt);
+    insertEventStmt = nullptr;
+    raw = nullptr;
     for (auto &stmt : stmts)
         stmt.reset();
     if (connection.isEmpty())

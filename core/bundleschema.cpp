@@ -179,7 +179,7 @@ const char *writerSql(WriterStatement statement)
         "INSERT INTO output(id, process_id, stream, ts_ns, data)"
         " VALUES(?, ?, ?, ?, COALESCE(?, X''))",
         "INSERT INTO events(id, run_id, process_id, tid, ts_ns, dur_ns, kind_id, name_id,"
-        " payload) VALUES(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))",
+        " payload) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "INSERT INTO lib_searches(id, run_id, process_id, event_id, tid, ts_ns, name_id,"
         " requester_id, outcome, result_path_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "INSERT INTO lib_search_steps(search_id, seq, path_id, origin, path_exists)"

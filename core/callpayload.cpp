@@ -3,6 +3,7 @@
 #include "apicatalog.h"
 #include "rawformat.h"
 
+#include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -149,6 +150,16 @@ bool decodeCompactCall(QByteArrayView payload, CompactCall *call)
 
 QByteArray expandCallPayload(QStringView function, const QByteArray &payload)
 {
+    if (!isCompactCall(payload))
+        return payload;
+    // Calls repeat (a polling loop, a device query per attribute): the same function and the
+    // same stored bytes give the same JSON, so each thread keeps the last few thousand.
+    thread_local QHash<QByteArray, QByteArray> recent;
+    QByteArray key = function.toUtf8();
+    key.append('\0');
+    key.append(payload);
+    if (const auto it = recent.constFind(key); it != recent.constEnd())
+        return *it;
     CompactCall call;
     if (!decodeCompactCall(payload, &call))
         return payload;
@@ -161,7 +172,11 @@ QByteArray expandCallPayload(QStringView function, const QByteArray &payload)
         json.insert(QStringLiteral("resolved"), QJsonDocument::fromJson(call.resolvedJson).object());
     if (!call.exportTableJson.isEmpty())
         json.insert(QStringLiteral("exportTable"), QJsonDocument::fromJson(call.exportTableJson).object());
-    return QJsonDocument(json).toJson(QJsonDocument::Compact);
+    QByteArray text = QJsonDocument(json).toJson(QJsonDocument::Compact);
+    if (recent.size() >= 4096)
+        recent.clear();
+    recent.insert(std::move(key), text);
+    return text;
 }
 
 bool callResultOk(QStringView function, quint8 api, quint64 ret)

@@ -115,10 +115,28 @@ QList<QList<Item>> threadsOf(const Side &s, const Process &p, QSet<QString> &res
     for (const LibLoad &l : s.reader->libLoads(s.runId, p.id))
         if ((l.soname.isEmpty() ? baseName(l.path) : l.soname).startsWith(QLatin1String("libcuda.so")))
             driverLib = l.path;
+    // What a payload says, by its bytes: repeated calls are read once.
+    struct Reading {
+        QJsonObject payload;
+        QString key;
+        QString result;
+    };
+    QHash<QByteArray, Reading> readings;
     for (const Event &e : s.reader->events(s.runId, p.id)) {
         if (!e.kind.endsWith(QLatin1String(".call")))
             continue;
-        const QJsonObject payload = QJsonDocument::fromJson(e.payload).object();
+        auto reading = readings.find(e.payload);
+        if (reading == readings.end()) {
+            Reading r;
+            r.payload = QJsonDocument::fromJson(e.payload).object();
+            const QString function = r.payload.value(QLatin1String("function")).toString(e.name);
+            r.key = normalisedCall(r.payload, function);
+            r.result = r.payload.value(QLatin1String("result")).toObject().value(QLatin1String("name")).toString();
+            if (readings.size() >= 4096)
+                readings.clear();
+            reading = readings.insert(e.payload, r);
+        }
+        const QJsonObject &payload = reading->payload;
         const QString fn = payload.value(QLatin1String("function")).toString(e.name);
         if (fn.startsWith(QLatin1String("cuGetProcAddress"))) {
             const QJsonObject r = payload.value(QLatin1String("resolved")).toObject();
@@ -133,8 +151,8 @@ QList<QList<Item>> threadsOf(const Side &s, const Process &p, QSet<QString> &res
         Item item;
         item.eventId = e.id;
         item.tsNs = e.tsNs;
-        item.key = normalisedCall(payload, fn);
-        item.result = payload.value(QLatin1String("result")).toObject().value(QLatin1String("name")).toString();
+        item.key = reading->key;
+        item.result = reading->result;
         if (!payload.value(QLatin1String("returned")).toBool(true) || payload.value(QLatin1String("unfinished")).toBool())
             item.result = QStringLiteral("(never returned)");
         const QString api = payload.value(QLatin1String("api")).toString();
