@@ -3,6 +3,8 @@
 // devices,death,ollama}.cpp.
 #include "diagnosis.h"
 
+#include "callpayload.h"
+
 #include "bundle.h"
 #include "diagnosisinternal.h"
 #include "eventscan.h"
@@ -135,10 +137,19 @@ bool reportsSetup(QStringView fn)
 // The events of a long process that the rules read, in time order; *read counts them.
 QList<Event> selectEvents(const EventScanner &scanner, qint64 runId, qint64 processId, QString *error)
 {
+    // A row with its payload as stored: made into an Event (its call payload decoded) only
+    // when it is kept.
+    struct Pending {
+        EventRow row;
+        QByteArray stored;
+    };
+    auto toEvent = [&](const Pending &p) {
+        return scanner.toEvent(p.row, expandCallPayload(scanner.text(p.row.nameId), p.stored), runId);
+    };
     QList<Event> kept;
     QSet<qint64> keptIds;
-    std::deque<Event> last;                   // the latest calls not kept otherwise
-    QHash<qint64, Event> openOuter;           // per thread: its latest outermost call, not kept yet
+    std::deque<Pending> last;                 // the latest calls not kept otherwise
+    QHash<qint64, Pending> openOuter;         // per thread: its latest outermost call, not kept yet
     QHash<qint64, qint64> keepInsideUntil;    // per thread: end of a kept failed outermost call
     QHash<qint32, int> reporting;
     int calls = 0;
@@ -151,25 +162,27 @@ QList<Event> selectEvents(const EventScanner &scanner, qint64 runId, qint64 proc
     query.runId = runId;
     query.processId = processId;
     query.withPayload = true;
+    query.storedPayload = true;
     scanner.scan(query, [&](const EventRow &row, QByteArrayView payload) {
         if (row.status == CallStatus::NotACall) {
             keep(scanner.toEvent(row, payload.toByteArray(), runId));
             return true;
         }
         const int index = calls++;
-        const bool outermost = topLevelJsonValue(payload, "depth") == QByteArrayView("0")
-                               || topLevelJsonValue(payload, "depth").isEmpty();
+        const bool outermost = isCompactCall(payload) ? payload.at(4) == 0
+                                                      : topLevelJsonValue(payload, "depth") == QByteArrayView("0")
+                                                            || topLevelJsonValue(payload, "depth").isEmpty();
         const qint64 endNs = row.tsNs + row.durNs;
         bool wanted = index < kBringUpCalls || row.status == CallStatus::Unfinished
                       || (row.status == CallStatus::Failed && failed < kFailedCalls)
                       || (!outermost && row.tsNs < keepInsideUntil.value(row.tid, -1));
         if (!wanted && reportsSetup(scanner.text(row.nameId)))
             wanted = reporting[row.nameId]++ < kReportingCalls;
-        Event e = scanner.toEvent(row, payload.toByteArray(), runId);
+        Pending p{row, payload.toByteArray()};
         if (!wanted) {
             if (outermost)
-                openOuter.insert(row.tid, e);
-            last.push_back(std::move(e));
+                openOuter.insert(row.tid, p);
+            last.push_back(std::move(p));
             if (last.size() > size_t(kLastCalls))
                 last.pop_front();
             return true;
@@ -182,16 +195,16 @@ QList<Event> selectEvents(const EventScanner &scanner, qint64 runId, qint64 proc
                 keepInsideUntil.insert(row.tid, endNs);
         } else if (auto outer = openOuter.find(row.tid); outer != openOuter.end()) {
             // The outermost call around a kept nested one comes along: it names the caller.
-            if (outer->tsNs + outer->durNs >= row.tsNs && !keptIds.contains(outer->id))
-                keep(std::move(*outer));
+            if (outer->row.tsNs + outer->row.durNs >= row.tsNs && !keptIds.contains(outer->row.id))
+                keep(toEvent(*outer));
             openOuter.erase(outer);
         }
-        keep(std::move(e));
+        keep(toEvent(p));
         return true;
     }, error);
-    for (Event &e : last)
-        if (!keptIds.contains(e.id))
-            keep(std::move(e));
+    for (const Pending &p : last)
+        if (!keptIds.contains(p.row.id))
+            keep(toEvent(p));
     std::sort(kept.begin(), kept.end(), [](const Event &a, const Event &b) {
         return a.tsNs != b.tsNs ? a.tsNs < b.tsNs : a.id < b.id;
     });

@@ -221,12 +221,20 @@ QString resultWords(const Call &c)
 QList<Call> decodeCalls(const QList<Event> &events)
 {
     QList<Call> calls;
+    // Repeated calls (polling, a query per attribute) have the same payload: parsed once.
+    QHash<QByteArray, QJsonObject> parsed;
     for (const Event &e : events) {
         if (!e.kind.endsWith(QLatin1String(".call")))
             continue;
         Call c;
         c.ev = e;
-        c.p = QJsonDocument::fromJson(e.payload).object();
+        auto it = parsed.constFind(e.payload);
+        if (it == parsed.constEnd()) {
+            if (parsed.size() >= 4096)
+                parsed.clear();
+            it = parsed.insert(e.payload, QJsonDocument::fromJson(e.payload).object());
+        }
+        c.p = *it;
         c.fn = c.p.value(QLatin1String("function")).toString(e.name);
         c.api = c.p.value(QLatin1String("api")).toString();
         c.depth = c.p.value(QLatin1String("depth")).toInt();

@@ -273,7 +273,7 @@ bool EventScanner::scanRows(const EventScanQuery &query, bool ordered, const Vis
         const QByteArrayView payload(bytes, bytes ? sqlite3_column_bytes(s.stmt, 7) : 0);
         if (d->callKinds.contains(row.kindId))
             row.status = callStatusOfPayload(payload);
-        if (query.withPayload && isCompactCall(payload)) {
+        if (query.withPayload && !query.storedPayload && isCompactCall(payload)) {
             // Readers get the JSON; the stored form is the bundle's business (callpayload.h).
             const QByteArray json = expandCallPayload(text(row.nameId), payload.toByteArray());
             if (!visit(row, json))

@@ -56,6 +56,9 @@ struct EventScanQuery {
     QList<QString> kinds;   // empty: every kind
     QList<QString> namePrefixes; // empty: every name; else only events whose name starts so
     bool withPayload = false; // hand the payload bytes to the visitor (status is read either way)
+    // With withPayload: hand over a call's payload as stored (callpayload.h), not decoded to
+    // JSON, for a reader that decodes each distinct one once.
+    bool storedPayload = false;
     // scan() visits in time order; a caller that does not need it (a search that collects ids)
     // sets this false and gets the file's own order, which reads it front to back and costs no
     // sort of every payload (about half the time on a million events).

@@ -414,8 +414,9 @@ CallLogStats ingestCallRing(const QString &ringPath, const CallClock &clock, qui
     }
 
     // The order the calls returned in, as the process saw them end.
-    std::stable_sort(calls.begin(), calls.end(),
-                     [](const LaneCall &a, const LaneCall &b) { return a.end < b.end; });
+    const auto byEnd = [](const LaneCall &a, const LaneCall &b) { return a.end < b.end; };
+    if (!std::is_sorted(calls.begin(), calls.end(), byEnd)) // one thread's calls already are
+        std::stable_sort(calls.begin(), calls.end(), byEnd);
     const qint64 pid = qint64(header.pid);
     // Per slot: its name once as a QString, and whether its return value is a result code.
     QHash<quint16, std::pair<QString, bool>> slotFacts;

@@ -2,7 +2,9 @@
 #include "rundiff.h"
 
 #include "bundle.h"
+#include "callpayload.h"
 #include "diagnosis.h"
+#include "eventscan.h"
 #include "report.h"
 
 #include <QFileInfo>
@@ -30,6 +32,7 @@ struct Item {
 
 struct Side {
     const BundleReader *reader = nullptr;
+    std::unique_ptr<EventScanner> scanner; // the calls, read lean (SQLite's C API)
     qint64 runId = -1;
     QList<Process> processes;
     QHash<QString, QString> libraryIdentity; // path → sha256 (gpu-library artifacts)
@@ -111,33 +114,63 @@ QList<QList<Item>> threadsOf(const Side &s, const Process &p, QSet<QString> &res
 {
     QMap<qint64, int> order; // tid → index
     QList<QList<Item>> threads;
+    if (!s.scanner)
+        return threads;
     QString driverLib;
     for (const LibLoad &l : s.reader->libLoads(s.runId, p.id))
         if ((l.soname.isEmpty() ? baseName(l.path) : l.soname).startsWith(QLatin1String("libcuda.so")))
             driverLib = l.path;
-    // What a payload says, by its bytes: repeated calls are read once.
+    // What a payload says, by the function and its stored bytes: repeated calls are decoded
+    // and read once.
     struct Reading {
         QJsonObject payload;
+        QString function;
         QString key;
         QString result;
     };
-    QHash<QByteArray, Reading> readings;
-    for (const Event &e : s.reader->events(s.runId, p.id)) {
-        if (!e.kind.endsWith(QLatin1String(".call")))
-            continue;
-        auto reading = readings.find(e.payload);
-        if (reading == readings.end()) {
+    QList<Reading> readings;
+    QHash<QByteArray, qsizetype> readingOf;
+    struct CallEvent {
+        qint64 id;
+        qint64 tid;
+        qint64 tsNs;
+        qsizetype reading;
+    };
+    QList<CallEvent> events;
+    EventScanQuery query;
+    query.runId = s.runId;
+    query.processId = p.id;
+    query.kinds = {QStringLiteral("cuda.call"), QStringLiteral("cudart.call"), QStringLiteral("nvml.call")};
+    query.withPayload = true;
+    query.storedPayload = true;
+    // The file's own order reads the table front to back; the time order is made here.
+    query.inTimeOrder = false;
+    QByteArray key;
+    s.scanner->scan(query, [&](const EventRow &row, QByteArrayView stored) {
+        key.setNum(row.nameId);
+        key.append('\0');
+        key.append(stored);
+        auto it = readingOf.constFind(key);
+        if (it == readingOf.constEnd()) {
+            const QString name = s.scanner->text(row.nameId);
             Reading r;
-            r.payload = QJsonDocument::fromJson(e.payload).object();
-            const QString function = r.payload.value(QLatin1String("function")).toString(e.name);
-            r.key = normalisedCall(r.payload, function);
+            r.payload = QJsonDocument::fromJson(expandCallPayload(name, stored.toByteArray())).object();
+            r.function = r.payload.value(QLatin1String("function")).toString(name);
+            r.key = normalisedCall(r.payload, r.function);
             r.result = r.payload.value(QLatin1String("result")).toObject().value(QLatin1String("name")).toString();
-            if (readings.size() >= 4096)
-                readings.clear();
-            reading = readings.insert(e.payload, r);
+            readings.append(std::move(r));
+            it = readingOf.insert(key, readings.size() - 1);
         }
+        events.append({row.id, row.tid, row.tsNs, *it});
+        return true;
+    });
+    std::sort(events.begin(), events.end(), [](const CallEvent &x, const CallEvent &y) {
+        return x.tsNs != y.tsNs ? x.tsNs < y.tsNs : x.id < y.id;
+    });
+    for (const CallEvent &e : std::as_const(events)) {
+        const Reading *reading = &readings.at(e.reading);
         const QJsonObject &payload = reading->payload;
-        const QString fn = payload.value(QLatin1String("function")).toString(e.name);
+        const QString &fn = reading->function;
         if (fn.startsWith(QLatin1String("cuGetProcAddress"))) {
             const QJsonObject r = payload.value(QLatin1String("resolved")).toObject();
             if (r.value(QLatin1String("ok")).toBool() && payload.value(QLatin1String("ok")).toBool())
@@ -251,8 +284,15 @@ RunDiff diffRuns(const DiffSide &da, const DiffSide &db, const DiffOptions &opti
     RunDiff d;
     d.labelA = da.label;
     d.labelB = db.label;
-    Side a{da.reader, da.runId, da.reader->processes(da.runId), {}};
-    Side b{db.reader, db.runId, db.reader->processes(db.runId), {}};
+    Side a{da.reader, nullptr, da.runId, da.reader->processes(da.runId), {}};
+    Side b{db.reader, nullptr, db.runId, db.reader->processes(db.runId), {}};
+    for (Side *s : {&a, &b}) {
+        QString error;
+        s->scanner = EventScanner::open(s->reader->path(), &error);
+        if (!s->scanner)
+            d.libraries.append(QStringLiteral("the calls of %1 could not be read: %2")
+                                   .arg(s->reader->path(), error));
+    }
     for (Side *s : {&a, &b})
         for (const Artifact &art : s->reader->artifacts(s->runId))
             if (art.kind == QLatin1String("gpu-library") && !art.sha256.isEmpty())
