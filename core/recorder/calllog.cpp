@@ -17,7 +17,7 @@ namespace initscope::recorder {
 namespace {
 
 constexpr uint32_t kLanes = 16;             // the last one is shared by threads beyond the rest
-constexpr uint32_t kLaneSize = 128u << 10;  // a power of two
+constexpr uint32_t kLaneSize = kLaneBytes;  // a power of two
 constexpr size_t kHeaderBytes = 4096;       // RawRingHeader, then RawLane[kLanes] at 64
 constexpr size_t kRingBytes = kHeaderBytes + size_t(kLanes) * kLaneSize;
 
@@ -30,7 +30,7 @@ const char *g_runDir = nullptr;
 pid_t g_pid = 0;
 RawRingHeader *g_ring = nullptr; // atomic pointer: set once the ring is ready
 int g_callsFd = -1;
-uint64_t g_generation = 1;       // bumped by fork
+
 uint32_t g_laneNext = 0;         // atomic: lanes handed out
 int g_initLock = 0;
 bool g_initFailed = false;
@@ -299,6 +299,7 @@ void writeThread(RawRingHeader *r, uint32_t index, char *data, uint32_t tid)
 } // namespace
 
 bool g_callClockIsTsc = false;
+uint64_t g_ringGeneration = 1; // bumped by fork
 
 uint64_t monotonicNs()
 {
@@ -315,7 +316,7 @@ void callLogInit(const char *runDir)
 
 char *laneReserve(LaneRef &ref, uint32_t tid, uint32_t maxSize)
 {
-    if (__builtin_expect(ref.lane == nullptr || ref.generation != g_generation, 0)) {
+    if (__builtin_expect(ref.lane == nullptr || ref.generation != g_ringGeneration, 0)) {
         bool created = false;
         RawRingHeader *r = ring(&created);
         if (!r)
@@ -327,7 +328,7 @@ char *laneReserve(LaneRef &ref, uint32_t tid, uint32_t maxSize)
         ref.index = i;
         ref.lane = laneAt(r, i);
         ref.data = laneData(r, i);
-        ref.generation = g_generation;
+        ref.generation = g_ringGeneration;
         __atomic_add_fetch(&ref.lane->users, 1u, __ATOMIC_RELAXED);
         if (!ref.shared)
             writeThread(r, i, ref.data, tid);
@@ -439,7 +440,7 @@ void callLogAfterFork()
     g_initLock = 0;
     g_initFailed = false;
     g_laneNext = 0;
-    ++g_generation;
+    ++g_ringGeneration;
 }
 
 } // namespace initscope::recorder

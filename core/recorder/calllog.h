@@ -9,10 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct RawInflightSlot;
-struct RawLane;
+#include "rawformat.h"
 
 namespace initscope::recorder {
+
+inline uint64_t *laneHead(RawLane *lane) { return &lane->head; }
+inline uint64_t *laneTail(RawLane *lane) { return &lane->tail; }
 
 // A thread's hold on its lane; zero-initialised means "none yet".
 struct LaneRef {
@@ -45,6 +47,31 @@ bool laneAppend(LaneRef &ref, uint32_t tid, const void *record, uint32_t size);
 // else may be recorded by this thread in between.
 char *laneReserve(LaneRef &ref, uint32_t tid, uint32_t maxSize);
 void laneCommit(LaneRef &ref, uint32_t size);
+
+// The common case of both, inline: a thread's own lane of the current ring with room before
+// its end and before its unread part.
+extern uint64_t g_ringGeneration;
+inline constexpr uint32_t kLaneBytes = 128u << 10;
+inline char *laneReserveFast(LaneRef &ref, uint32_t tid, uint32_t maxSize)
+{
+    if (__builtin_expect(ref.lane != nullptr && ref.generation == g_ringGeneration && !ref.shared, 1)) {
+        const uint64_t head = __atomic_load_n(laneHead(ref.lane), __ATOMIC_RELAXED);
+        const uint64_t pos = head & (kLaneBytes - 1);
+        if (pos + maxSize <= kLaneBytes &&
+            head + maxSize - __atomic_load_n(laneTail(ref.lane), __ATOMIC_ACQUIRE) <= kLaneBytes)
+            return ref.data + pos;
+    }
+    return laneReserve(ref, tid, maxSize);
+}
+inline void laneCommitFast(LaneRef &ref, uint32_t size)
+{
+    if (__builtin_expect(!ref.shared, 1)) {
+        uint64_t *head = laneHead(ref.lane);
+        __atomic_store_n(head, __atomic_load_n(head, __ATOMIC_RELAXED) + size, __ATOMIC_RELEASE);
+        return;
+    }
+    laneCommit(ref, size);
+}
 
 // After fork(): the child must not write to its parent's ring.
 void callLogAfterFork();

@@ -302,7 +302,7 @@ void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
             s.reach = uint8_t(reach);
             s.kind = kind;
             s.spec = specFor(copy);
-            s.maxRecord = uint32_t(sizeof(RawLaneCall) + 16 + 8 * argCount(s));
+            s.maxRecord = uint32_t(sizeof(RawLaneCall) + 16 + 48);
             if (s.spec && s.spec->nout > 0)
                 s.maxRecord += kOutputBytes;
             void *stub = nullptr;
@@ -389,7 +389,7 @@ size_t captureOutputs(const Slot &s, const Frame &f, uint64_t ret, char *buf, si
 void recordCall(ThreadState &t, const Slot &s, const Frame &f, uint64_t ret, uint64_t end,
                 uint32_t depth)
 {
-    char *rec = laneReserve(t.lane, t.tid, s.maxRecord);
+    char *rec = laneReserveFast(t.lane, t.tid, s.maxRecord);
     if (!rec)
         return;
     const unsigned nargs = argCount(s);
@@ -407,13 +407,16 @@ void recordCall(ThreadState &t, const Slot &s, const Frame &f, uint64_t ret, uin
         at += 8;
         flags |= LANE_CALL_LONG;
     }
-    memcpy(rec + at, f.args, nargs * 8);
+    // All six registers are copied (a fixed-size copy the compiler inlines; the reservation
+    // has room for them), the record keeps nargs of them.
+    memcpy(rec + at, f.args, sizeof f.args);
     at += nargs * 8;
     uint32_t outs = 0;
-    if (s.maxRecord > at)
+    if (s.spec && s.spec->nout > 0)
         at += captureOutputs(s, f, ret, rec + at, s.maxRecord - at, &outs);
     const size_t size = (at + 7) & ~size_t(7);
-    memset(rec + at, 0, size - at);
+    for (size_t i = at; i < size; ++i)
+        rec[i] = 0;
     RawLaneCall c;
     c.head = {uint16_t(size), LANE_CALL, uint8_t(nargs), uint16_t(&s - g_slots),
               uint8_t(depth < 255 ? depth : 255), uint8_t(flags | (outs << LANE_CALL_OUT_SHIFT))};
@@ -421,7 +424,7 @@ void recordCall(ThreadState &t, const Slot &s, const Frame &f, uint64_t ret, uin
     c.duration = dur >= 0xffffffffull ? 0xffffffffu : uint32_t(dur);
     c.ret_low = uint32_t(ret);
     memcpy(rec, &c, sizeof c);
-    laneCommit(t.lane, uint32_t(size));
+    laneCommitFast(t.lane, uint32_t(size));
 }
 
 void recordProcAddress(ThreadState &t, const Slot &s, const Frame &f, uint64_t ret)
