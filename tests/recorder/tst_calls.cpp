@@ -1,5 +1,6 @@
 // Call tracing against the fake GPU: recording never changes a run's outcome, every call of
-// several threads is kept with its thread and outputs, shims reach the target whichever way
+// several threads is kept with its thread and outputs (also across lane flushes, shared lanes
+// and a SIGKILL), shims reach the target whichever way
 // they are injected, and run configs are read like the command line.
 #include "recordtestutil.h"
 
@@ -170,6 +171,63 @@ TEST(CallTrace, EveryCallOfEightThreadsIsRecordedWithItsThreadAndOutput)
         lastStart[e.tid] = e.tsNs;
     }
     EXPECT_EQ(tids.size(), 9) << "eight workers and the main thread";
+}
+
+// 20 threads (more than the ring's 15 lanes of their own, so five share the last one) of 3,000
+// rounds: each thread's records fill its 128 KiB lane several times, so they reach the bundle
+// through the .calls file's blocks and the ring's remainder. Checks every call, per thread, in
+// order, inside the process's lifetime and never overlapping the thread's previous call: the
+// TSC readings were turned into the run's time consistently.
+static void expectEveryCallOfManyThreads(const QString &bundle, int threads, int rounds, bool killed)
+{
+    auto reader = openBundle(bundle);
+    ASSERT_TRUE(reader);
+    const QList<Event> calls = callsNamed(*reader, QStringLiteral("cuDeviceGetAttribute"));
+    ASSERT_EQ(calls.size(), threads * rounds * 2 + 2) << "every call, none twice";
+    const QList<Process> processes = reader->processes(reader->runs().first().id);
+    ASSERT_EQ(processes.size(), 1);
+    const Process &p = processes.first();
+    if (killed) {
+        EXPECT_EQ(p.signal, 9) << "the fixture killed itself";
+    }
+    QHash<qint64, int> perThread;
+    QHash<qint64, qint64> lastEnd;
+    for (const Event &e : calls) {
+        ++perThread[e.tid];
+        EXPECT_GE(e.tsNs, p.startNs);
+        EXPECT_LE(e.tsNs + e.durNs, p.endNs.value_or(e.tsNs + e.durNs));
+        EXPECT_GE(e.tsNs, lastEnd.value(e.tid, 0)) << "a thread's calls follow each other";
+        lastEnd[e.tid] = e.tsNs + e.durNs;
+    }
+    ASSERT_EQ(perThread.size(), threads + 1) << "the workers and the main thread";
+    int workers = 0;
+    for (int n : std::as_const(perThread))
+        workers += n == rounds * 2 ? 1 : 0;
+    EXPECT_EQ(workers, threads) << "each worker's calls, all of them";
+}
+
+TEST(CallTrace, EveryCallOfTwentyThreadsSurvivesLaneFlushesAndSharedLanes)
+{
+    QTemporaryDir dir;
+    const QString bundle = dir.filePath(QStringLiteral("flushes.initscope"));
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle,
+                                     QStringLiteral("--shim"), fakeGpu(QStringLiteral("default")) + QStringLiteral("/libcuda.so.1"),
+                                     QStringLiteral("--"), fixture(QStringLiteral("threaded_calls")),
+                                     QStringLiteral("20"), QStringLiteral("3000")});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    expectEveryCallOfManyThreads(bundle, 20, 3000, false);
+}
+
+TEST(CallTrace, ProcessKilledAfterManyFlushesKeepsEveryCallFromTheFileAndTheRing)
+{
+    QTemporaryDir dir;
+    const QString bundle = dir.filePath(QStringLiteral("killed.initscope"));
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle,
+                                     QStringLiteral("--shim"), fakeGpu(QStringLiteral("default")) + QStringLiteral("/libcuda.so.1"),
+                                     QStringLiteral("--"), fixture(QStringLiteral("threaded_calls")),
+                                     QStringLiteral("4"), QStringLiteral("5000"), QStringLiteral("--kill")});
+    ASSERT_EQ(run.exitCode, 128 + 9) << run.err.toStdString();
+    expectEveryCallOfManyThreads(bundle, 4, 5000, true);
 }
 
 TEST(CallTrace, ShimAnswersItsSonameInEveryInjectionModeAndIsHashed)
