@@ -3,6 +3,7 @@
 // fails, is aborted or is killed leaves the original as it was.
 #include "bundle.h"
 #include "bundletestdata.h"
+#include "callpayload.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -332,4 +333,67 @@ TEST_F(BundleAppend, CommitKeepsTheModeOfTheBundleItReplaces)
     struct stat st = {};
     ASSERT_EQ(::stat(QFile::encodeName(path).constData(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0640u);
+}
+
+// Version 1 (JSON payloads only) is version 2 less the compact call payloads: adding a run
+// brings the file to version 2, its old rows read as before, and the new run's compact call
+// reads back as the JSON the catalog decodes.
+TEST_F(BundleAppend, AppendingToAVersionOneBundleBringsItToVersionTwoAndItsCallsReadAsJson)
+{
+    {
+        const QString name = QStringLiteral("downgrade");
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        ASSERT_TRUE(db.open());
+        QSqlQuery q(db);
+        ASSERT_TRUE(q.exec(QStringLiteral("UPDATE meta SET value = '1' WHERE key = 'format_version'")));
+        q.finish();
+        db.close();
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(name);
+    }
+    BundleError error;
+    ASSERT_EQ(BundleReader::open(path, &error)->formatVersion(), 1);
+    const QList<Event> oldEvents = BundleReader::open(path, &error)->events(sample.runs.first().id);
+
+    auto w = append(path);
+    ASSERT_TRUE(w);
+    const qint64 runId = addRetryRun(*w);
+    CompactCall call;
+    call.api = 1;   // driver
+    call.reach = 2; // dlsym
+    call.argCount = 3;
+    call.args = {0x7ffd00001000, 75, 0};
+    call.outputs = {{0, QByteArray("\x08\x00\x00\x00", 4)}};
+    Event e;
+    e.runId = runId;
+    e.processId = -1;
+    e.tsNs = 20;
+    e.durNs = 5;
+    e.kind = QStringLiteral("cuda.call");
+    e.name = QStringLiteral("cuDeviceGetAttribute");
+    e.payload = encodeCompactCall(call);
+    const qint64 callId = w->addEvent(e);
+    ASSERT_GT(callId, 0);
+    ASSERT_TRUE(w->commit(&error)) << error.message.toStdString();
+
+    auto reader = BundleReader::open(path, &error);
+    ASSERT_TRUE(reader) << error.message.toStdString();
+    EXPECT_EQ(reader->formatVersion(), kBundleFormatVersion);
+    const QList<Event> again = reader->events(sample.runs.first().id);
+    ASSERT_EQ(again.size(), oldEvents.size());
+    for (int i = 0; i < again.size(); ++i)
+        EXPECT_EQ(again[i].payload, oldEvents[i].payload) << "an old payload reads as it did";
+    bool found = false;
+    for (const Event &read : reader->events(runId)) {
+        if (read.id != callId)
+            continue;
+        found = true;
+        EXPECT_TRUE(read.payload.startsWith('{')) << read.payload.toStdString();
+        EXPECT_TRUE(read.payload.contains("\"summary\":\"cuDeviceGetAttribute(pi=&8, "
+                                          "attrib=CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev=0)"))
+            << read.payload.toStdString();
+        EXPECT_TRUE(read.payload.contains("\"reach\":\"dlsym\""));
+    }
+    EXPECT_TRUE(found);
 }
