@@ -268,6 +268,12 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     std::vector<ForkInfo> forks;
     std::vector<std::pair<quint64, QString>> runNotes;
     std::vector<std::pair<quint64, quint64>> clockReadings; // (call clock ticks, monotonic ns)
+    struct CappedOutput {
+        quint64 ts;
+        qint64 pid;
+        RawOutputCapped facts;
+    };
+    std::vector<CappedOutput> capped;
     stats.unreadableRecords += launcherFile.forEach([&](const RawFile::Record &r) {
         switch (r.header->type) {
         case RAW_CLOCK: {
@@ -320,6 +326,12 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         case RAW_NOTE:
             runNotes.emplace_back(r.header->ts_ns, localString(r.payload, r.payloadSize));
             break;
+        case RAW_OUTPUT_CAPPED: {
+            RawOutputCapped c;
+            if (readFixed(r, &c))
+                capped.push_back({r.header->ts_ns, qint64(r.header->pid), c});
+            break;
+        }
         default:
             break;
         }
@@ -758,6 +770,26 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         chunk.data = QByteArray::fromRawData(reinterpret_cast<const char *>(o.data), qsizetype(o.len));
         writer.addOutput(chunk);
         stats.outputBytes += qint64(o.len);
+    }
+    // Output beyond the cap: passed on, not kept, and said so on the process that wrote it.
+    for (const CappedOutput &c : capped) {
+        qint64 processId = byKey.value({c.pid, c.facts.image_key}, -1);
+        if (processId < 0) {
+            if (Image *img = imageOf(c.pid, c.ts))
+                processId = img->bundleId;
+        }
+        const QString text = QStringLiteral("output truncated: pid %1 wrote more than the output cap of %2 bytes; "
+                                            "%3 more bytes were passed on but not kept")
+                                 .arg(c.pid)
+                                 .arg(c.facts.cap)
+                                 .arg(c.facts.dropped);
+        ++stats.outputCapped;
+        stats.outputDropped += qint64(c.facts.dropped);
+        addEvent(processId, c.pid, c.ts, "recorder.note", text,
+                 QJsonObject{{QStringLiteral("text"), text},
+                             {QStringLiteral("outputCapped"), true},
+                             {QStringLiteral("capBytes"), qint64(c.facts.cap)},
+                             {QStringLiteral("droppedBytes"), qint64(c.facts.dropped)}});
     }
     if (statsOut)
         *statsOut = stats;

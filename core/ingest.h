@@ -28,6 +28,8 @@ struct IngestStats {
     int libraryLoads = 0;
     int calls = 0;
     qint64 outputBytes = 0;
+    int outputCapped = 0;        // processes whose output went past the cap (not all kept)
+    qint64 outputDropped = 0;    // their bytes that were passed on but not kept
     int unreadableRecords = 0; // short or malformed records that were skipped
     qint64 runId = -1;         // the id the run got in the bundle
 };

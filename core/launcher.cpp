@@ -316,7 +316,7 @@ LaunchResult Launcher::run()
                      "): exit status known only for processes this launcher reaps");
     result.processEventsAvailable = haveEvents;
 
-    d->sinks = std::make_unique<OutputSinks>(d->recordFd);
+    d->sinks = std::make_unique<OutputSinks>(d->recordFd, spec.outputCapBytes);
     std::atomic<bool> stopHit{false};
     std::string stopLine;
     std::mutex stopLineMutex;

@@ -22,6 +22,8 @@ struct LaunchSpec {
     bool forwardOutput = true; // pass the tree's output on to this process's stdout/stderr
     // Stop the tree (as a timeout does) once any process prints a line containing one of these.
     QStringList stopOnOutput;
+    // The most output of one process that is recorded; the rest is passed on and counted.
+    qint64 outputCapBytes = 256ll << 20;
 };
 
 struct LaunchResult {

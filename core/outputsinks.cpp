@@ -3,6 +3,7 @@
 #include "rawformat.h"
 #include "rawio.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -73,6 +74,54 @@ struct OutputSinks::Private {
     }
 
     int recordFd = -1;
+    qint64 cap = kDefaultOutputCapBytes;
+    // Per writing process: bytes recorded, bytes only passed on, and when the cap was reached.
+    struct Budget {
+        uint64_t imageKey = 0;
+        qint64 kept = 0;
+        qint64 dropped = 0;
+        uint64_t cappedAt = 0;
+    };
+    std::mutex budgetMutex;
+    std::map<pid_t, Budget> budgets;
+
+    // How many of len new bytes of s may be recorded; the rest are counted as dropped.
+    size_t allowance(const Sink &s, size_t len)
+    {
+        std::lock_guard lock(budgetMutex);
+        Budget &b = budgets[s.pid];
+        b.imageKey = s.imageKey ? s.imageKey : b.imageKey;
+        const qint64 room = std::max<qint64>(0, cap - b.kept);
+        const size_t kept = size_t(std::min<qint64>(room, qint64(len)));
+        b.kept += qint64(kept);
+        if (kept < len) {
+            if (b.dropped == 0)
+                b.cappedAt = monotonicNs();
+            b.dropped += qint64(len - kept);
+        }
+        return kept;
+    }
+
+    void recordCapped()
+    {
+        std::lock_guard lock(budgetMutex);
+        for (const auto &[pid, b] : budgets) {
+            if (b.dropped == 0)
+                continue;
+            RawHeader h{};
+            RawOutputCapped c{};
+            h.type = RAW_OUTPUT_CAPPED;
+            h.ts_ns = b.cappedAt;
+            h.pid = uint32_t(pid);
+            h.size = sizeof h + sizeof c;
+            c.image_key = b.imageKey;
+            c.cap = uint64_t(cap);
+            c.dropped = uint64_t(b.dropped);
+            iovec iov[2] = {{&h, sizeof h}, {&c, sizeof c}};
+            appendRecord(recordFd, iov, 2);
+        }
+    }
+
     std::mutex mutex;
     std::condition_variable doneChanged;
     std::list<Sink> sinks;
@@ -127,7 +176,8 @@ struct OutputSinks::Private {
                 continue;
             if (n <= 0)
                 break;
-            record(*s, buffer.get(), size_t(n));
+            if (const size_t kept = allowance(*s, size_t(n)); kept > 0)
+                record(*s, buffer.get(), kept);
             watch(s, buffer.get(), size_t(n));
             if (destinationOpen && !forward(s->destFd, buffer.get(), size_t(n))) {
                 // Without the recorder the writer would now get EPIPE/SIGPIPE; closing our read
@@ -177,9 +227,10 @@ void OutputSinks::watchLines(std::vector<std::string> patterns, std::atomic<bool
     d->hitMutex = lineMutex;
 }
 
-OutputSinks::OutputSinks(int recordFd) : d(std::make_unique<Private>())
+OutputSinks::OutputSinks(int recordFd, qint64 capBytes) : d(std::make_unique<Private>())
 {
     d->recordFd = recordFd;
+    d->cap = capBytes;
 }
 
 OutputSinks::~OutputSinks()
@@ -229,6 +280,8 @@ void OutputSinks::finish()
         if (s.thread.joinable())
             s.thread.join();
     }
+    d->recordCapped();
+    d->budgets.clear();
 }
 
 } // namespace initscope

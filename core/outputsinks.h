@@ -2,6 +2,8 @@
 // where the process originally meant it to go and appends it to the raw record file.
 #pragma once
 
+#include <QtGlobal>
+
 #include <sys/types.h>
 
 #include <atomic>
@@ -13,10 +15,16 @@
 
 namespace initscope {
 
+// What a process may leave in the record before the rest of its output is only passed on
+// (docs/recording.md, "Output floods").
+inline constexpr qint64 kDefaultOutputCapBytes = 256ll << 20;
+
 class OutputSinks
 {
 public:
-    explicit OutputSinks(int recordFd);
+    // capBytes: the most output bytes of one process (all its streams) that are recorded;
+    // beyond it bytes are still passed on, counted, and reported in a RAW_OUTPUT_CAPPED record.
+    explicit OutputSinks(int recordFd, qint64 capBytes = kDefaultOutputCapBytes);
     ~OutputSinks();
     OutputSinks(const OutputSinks &) = delete;
     OutputSinks &operator=(const OutputSinks &) = delete;

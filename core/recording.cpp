@@ -272,6 +272,7 @@ RecordResult Recording::record(const RecordOptions &options)
         spec.timeoutMs = qint64(*options.fallbackTimeoutSeconds * 1000.0);
     spec.forwardOutput = options.forwardOutput;
     spec.stopOnOutput = options.stopOnOutput;
+    spec.outputCapBytes = options.outputCapBytes;
 
     // The machine as the target is about to see it: PCI, kernel driver, device nodes, modules.
     Artifact machine;

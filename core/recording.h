@@ -57,6 +57,9 @@ struct RecordOptions {
     // Files to keep with the run once it has ended (the shims' own logs): glob patterns, each
     // matching file stored in the bundle as an artifact of kind "collected" (up to 16 MiB each).
     QStringList collect;
+    // The most output of one process kept in the bundle; the rest is passed on, counted and
+    // noted (docs/recording.md, "Output floods").
+    qint64 outputCapBytes = 256ll << 20;
 };
 
 // Presets (docs/run-config.md): "probe", "ollama", "custom". Fills options as the preset says;

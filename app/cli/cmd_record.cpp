@@ -12,11 +12,34 @@
 #include <QJsonDocument>
 
 #include <csignal>
+#include <optional>
 #include <cstdio>
 
 namespace initscope::cli {
 
 namespace {
+
+// "65536", "64K", "256M", "1G" (powers of 1024); nullopt for anything else.
+std::optional<qint64> parseByteSize(const QString &text)
+{
+    QString digits = text.trimmed();
+    qint64 unit = 1;
+    if (!digits.isEmpty()) {
+        const QChar last = digits.back().toUpper();
+        const qint64 units[] = {1ll << 10, 1ll << 20, 1ll << 30};
+        const int which = QStringLiteral("KMG").indexOf(last);
+        if (which >= 0) {
+            unit = units[which];
+            digits.chop(1);
+        }
+    }
+    bool ok = false;
+    const qint64 value = digits.toLongLong(&ok);
+    if (!ok || value < 0 || value > (qint64(1) << 50) / unit)
+        return std::nullopt;
+    return value * unit;
+}
+
 
 Recording *g_recording = nullptr;
 
@@ -77,6 +100,10 @@ int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
     std::fprintf(stderr, "initscope: %s; %d processes, %d events, %lld bytes of output -> %s\n",
                  qPrintable(outcome), result.stats.processes, result.stats.events,
                  static_cast<long long>(result.stats.outputBytes), qPrintable(result.bundlePath));
+    if (result.stats.outputCapped > 0)
+        std::fprintf(stderr, "initscope: output of %d process(es) went past the output cap: %lld bytes were "
+                             "passed on but not kept (a recorder.note in the bundle says so; --output-cap)\n",
+                     result.stats.outputCapped, static_cast<long long>(result.stats.outputDropped));
     if (!result.rawDirectory.isEmpty())
         std::fprintf(stderr, "initscope: raw records kept in %s\n", qPrintable(result.rawDirectory));
     if (l.stoppedByRule)
@@ -193,8 +220,13 @@ int cmdRecord(const QStringList &args)
                                      QStringLiteral("Keep the files matching PATTERN (e.g. the shim's own log) in the "
                                                     "bundle once the run has ended (repeatable)."),
                                      QStringLiteral("PATTERN"));
+    const QCommandLineOption outputCap(QStringLiteral("output-cap"),
+                                       QStringLiteral("Keep at most SIZE bytes of each process's output in the bundle "
+                                                      "(default 256M; suffixes K, M, G); the rest is still passed on, "
+                                                      "and the bundle says how much was not kept."),
+                                       QStringLiteral("SIZE"));
     parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name, shim, inject, config, preset, stopOn,
-                       matrix, json, collect});
+                       matrix, json, collect, outputCap});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The program and its arguments."),
                                  QStringLiteral("-- COMMAND [ARGS...]"));
     if (!parser.parse(QStringList{QStringLiteral("initscope record")} + args)) {
@@ -238,6 +270,15 @@ int cmdRecord(const QStringList &args)
     options.unsetEnv << parser.values(unset);
     options.stopOnOutput << parser.values(stopOn);
     options.collect << parser.values(collect);
+    if (parser.isSet(outputCap)) {
+        const std::optional<qint64> bytes = parseByteSize(parser.value(outputCap));
+        if (!bytes || *bytes <= 0) {
+            std::fprintf(stderr, "initscope record: --output-cap expects a size such as 65536, 64K, 256M or 1G, got '%s'\n",
+                         qPrintable(parser.value(outputCap)));
+            return ExitUsage;
+        }
+        options.outputCapBytes = *bytes;
+    }
     options.cleanEnv = options.cleanEnv || parser.isSet(clean);
     for (const QString &value : parser.values(shim)) {
         // PATH[:SONAME] — a SONAME never contains '/', a path may contain ':'.

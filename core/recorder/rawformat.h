@@ -39,6 +39,7 @@ enum RawType {
     RAW_PROC_FORK = 34,  /* RawProcFork: a process seen by the kernel's process events */
     RAW_RUN_INFO = 35,   /* RawRunInfo */
     RAW_CLOCK = 36,      /* RawClock: a reading of the call clock at the header's ts_ns */
+    RAW_OUTPUT_CAPPED = 37, /* RawOutputCapped: the header's pid wrote more than the output cap */
 };
 
 struct RawHeader {
@@ -119,6 +120,14 @@ struct RawRunInfo {
     int64_t realtime_ns; /* CLOCK_REALTIME when the header's ts_ns was taken */
     uint32_t root_pid;
     uint32_t event; /* 1 started, 2 ended, 3 timeout fired, 4 cancelled */
+};
+
+/* Output of one process beyond the cap was passed on but not kept. The header's ts_ns is when
+ * the cap was reached, its pid the writer. */
+struct RawOutputCapped {
+    uint64_t image_key; /* as in RawOutput */
+    uint64_t cap;       /* bytes kept: the cap */
+    uint64_t dropped;   /* bytes passed on but not recorded */
 };
 
 struct RawClock {

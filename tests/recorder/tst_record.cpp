@@ -2,6 +2,12 @@
 // output, its exit, and nothing left running.
 #include "recordtestutil.h"
 
+#include <QFileInfo>
+
+#include <QJsonObject>
+
+#include <QJsonDocument>
+
 #include <QDir>
 #include <QProcess>
 #include <QRegularExpression>
@@ -120,6 +126,49 @@ TEST_F(RecordTest, OneMebibyteLineAndEveryByteValueAreKeptExactly)
     ASSERT_EQ(err.size(), 256);
     for (int i = 0; i < 256; ++i)
         EXPECT_EQ(uchar(err[i]), i);
+}
+
+// A flood: past the per-process cap the output still reaches its destination whole, the bundle
+// keeps exactly the first cap bytes, and a note on the process says how many were not kept.
+TEST_F(RecordTest, OutputPastTheCapIsPassedOnWholeKeptUpToTheCapAndSaidSo)
+{
+    const QString path = bundlePath("capped.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--output-cap"), QStringLiteral("64K"),
+                                     QStringLiteral("--"), fixture(QStringLiteral("long_line"))});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    EXPECT_EQ(run.out.size(), 1024 * 1024 + 1) << "everything was passed on";
+    const qint64 written = 1024 * 1024 + 1 + 256;
+    EXPECT_TRUE(run.err.contains(QByteArray("output of 1 process(es) went past the output cap: ") +
+                                 QByteArray::number(written - 65536) + " bytes"))
+        << run.err.toStdString();
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const initscope::Run r = reader->runs().first();
+    const Process root = reader->processes(r.id).first();
+    const QByteArray out = streamOf(*reader, root.id, Stream::Stdout);
+    const QByteArray err = streamOf(*reader, root.id, Stream::Stderr);
+    EXPECT_EQ(out.size() + err.size(), 65536) << "exactly the cap";
+    for (int i = 0; i < out.size(); i += 997)
+        ASSERT_EQ(out[i], char('a' + i % 26)) << "byte " << i;
+    const QList<Event> notes = reader->eventsOfKind(r.id, root.id, QStringLiteral("recorder.note"));
+    ASSERT_EQ(notes.size(), 1);
+    const QJsonObject note = QJsonDocument::fromJson(notes.first().payload).object();
+    EXPECT_TRUE(note.value(QStringLiteral("outputCapped")).toBool());
+    EXPECT_EQ(note.value(QStringLiteral("capBytes")).toInteger(), 65536);
+    EXPECT_EQ(note.value(QStringLiteral("droppedBytes")).toInteger(), written - 65536);
+    EXPECT_TRUE(note.value(QStringLiteral("text")).toString().startsWith(QStringLiteral("output truncated: pid ")));
+}
+
+TEST_F(RecordTest, OutputCapThatIsNotASizeIsRefusedBeforeAnythingRuns)
+{
+    const QString path = bundlePath("nocap.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--output-cap"), QStringLiteral("lots"),
+                                     QStringLiteral("--"), fixture(QStringLiteral("long_line"))});
+    EXPECT_EQ(run.exitCode, 64) << run.err.toStdString();
+    EXPECT_TRUE(run.err.contains("--output-cap expects a size")) << run.err.toStdString();
+    EXPECT_FALSE(QFileInfo::exists(path));
 }
 
 TEST_F(RecordTest, OutputWrittenRightBeforeSigsegvIsKeptAndTheSignalRecorded)
