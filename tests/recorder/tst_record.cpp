@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <sys/stat.h>
 
 using namespace initscope;
 
@@ -106,6 +107,37 @@ TEST_F(RecordTest, GrandchildStartedByForkExecIsRecordedWithItsParentsAndExits)
               QStringLiteral("spawn_tree parent pid=%1\nspawn_tree parent saw child exit 3\n")
                   .arg(parent->pid)
                   .toUtf8());
+}
+
+// The raw run directory holds the target's environment, output and calls before redaction:
+// only its owner may read it (the directory 0700, every file 0600), whatever the umask.
+TEST_F(RecordTest, RawRunDirectoryAndEveryRecorderFileAreReadableByTheOwnerOnly)
+{
+    const QString path = bundlePath("private.initscope");
+    const mode_t previous = ::umask(0);
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("--keep-raw"),
+                                     QStringLiteral("-o"), path, QStringLiteral("--shim"),
+                                     QStringLiteral(FAKEGPU_DIR "/default/libcuda.so.1"), QStringLiteral("--"),
+                                     fixture(QStringLiteral("threaded_calls"))});
+    ::umask(previous);
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    const QRegularExpression kept(QStringLiteral("raw records kept in (\\S+)"));
+    const QRegularExpressionMatch m = kept.match(QString::fromLocal8Bit(run.err));
+    ASSERT_TRUE(m.hasMatch()) << run.err.toStdString();
+    const QString rawDir = m.captured(1);
+    struct stat st{};
+    ASSERT_EQ(::stat(QFile::encodeName(rawDir).constData(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u) << rawDir.toStdString();
+    const QStringList files = QDir(rawDir).entryList(QDir::Files);
+    QStringList kinds;
+    for (const QString &name : files) {
+        kinds << QFileInfo(name).suffix();
+        ASSERT_EQ(::stat(QFile::encodeName(QDir(rawDir).filePath(name)).constData(), &st), 0);
+        EXPECT_EQ(st.st_mode & 0777, 0600u) << name.toStdString();
+    }
+    for (const char *kind : {"rec", "ring", "calls", "inflight"})
+        EXPECT_TRUE(kinds.contains(QLatin1String(kind))) << kind << " in " << files.join(u' ').toStdString();
+    QDir(rawDir).removeRecursively();
 }
 
 TEST_F(RecordTest, OneMebibyteLineAndEveryByteValueAreKeptExactly)
