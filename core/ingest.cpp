@@ -242,10 +242,20 @@ private:
 bool isSecretVariable(const QString &name)
 {
     static const QRegularExpression secret(
-        QStringLiteral("TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|"
-                       "AUTH"),
+        QStringLiteral("TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|AUTH"),
         QRegularExpression::CaseInsensitiveOption);
     return secret.match(name).hasMatch();
+}
+
+QString redactedValue(const QString &name, const QString &value)
+{
+    if (isSecretVariable(name))
+        return QString::fromLatin1(kRedacted);
+    // A password inside a URL (HTTPS_PROXY=http://user:password@proxy:3128), wherever it is.
+    static const QRegularExpression credentials(QStringLiteral("([A-Za-z][A-Za-z0-9+.-]*://[^/:@\\s]*):[^@/\\s]+@"));
+    QString out = value;
+    out.replace(credentials, QStringLiteral("\\1:") + QLatin1String(kRedacted) + QStringLiteral("@"));
+    return out;
 }
 
 bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writer,
@@ -536,8 +546,8 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         p.argv = img->argv;
         for (const QString &kv : img->env) {
             const qsizetype eq = kv.indexOf(QLatin1Char('='));
-            if (options.redactSecrets && eq > 0 && isSecretVariable(kv.left(eq)))
-                p.env << kv.left(eq + 1) + QStringLiteral("<redacted>");
+            if (options.redactSecrets && eq > 0)
+                p.env << kv.left(eq + 1) + redactedValue(kv.left(eq), kv.mid(eq + 1));
             else
                 p.env << kv;
         }

@@ -39,7 +39,13 @@ struct IngestStats {
 bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writer,
                         const IngestOptions &options, IngestStats *stats, QString *error);
 
-// True for environment variable names whose values must not travel in a bundle.
+// True for environment variable names whose values must not travel in a bundle: names that
+// contain TOKEN, SECRET, KEY, PASSWORD, PASSWD, CREDENTIAL or AUTH, in any case.
 bool isSecretVariable(const QString &name);
+
+// What a bundle keeps of a variable's value: kRedacted for a secret name, else the value with
+// the password of any URL in it (scheme://user:password@host) replaced by kRedacted.
+inline constexpr char kRedacted[] = "<redacted>";
+QString redactedValue(const QString &name, const QString &value);
 
 } // namespace initscope

@@ -1,5 +1,7 @@
 #include "recording.h"
 
+#include "ingest.h"
+
 #include "bundle.h"
 #include "elffacts.h"
 #include "machinefacts.h"
@@ -169,8 +171,10 @@ QList<Artifact> collectFiles(const QStringList &patterns, const QString &working
 QByteArray recordOptionsToJson(const RecordOptions &options)
 {
     QJsonObject set;
+    // Secrets given with --env are redacted here as in the processes' environments; a retry
+    // takes them from its own environment again (optionsOfRun).
     for (const QString &kv : options.setEnv)
-        set.insert(nameOf(kv), kv.mid(nameOf(kv).size() + 1));
+        set.insert(nameOf(kv), redactedValue(nameOf(kv), kv.mid(nameOf(kv).size() + 1)));
     QJsonObject env{{QStringLiteral("clean"), options.cleanEnv},
                     {QStringLiteral("set"), set},
                     {QStringLiteral("unset"), QJsonArray::fromStringList(options.unsetEnv)}};

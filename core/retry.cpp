@@ -1,6 +1,8 @@
 // Retry variations (docs/diff.md).
 #include "retry.h"
 
+#include "ingest.h"
+
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -95,6 +97,26 @@ bool optionsOfRun(const QByteArray &configJson, RecordOptions *options, QString 
     }
     if (!applyRecordConfig(doc.object(), options, error))
         return false;
+    // A value the bundle keeps only as redacted comes from this environment, or the retry is
+    // refused: running with the placeholder would be a different run.
+    QStringList missing;
+    for (QString &kv : options->setEnv) {
+        const qsizetype eq = kv.indexOf(QLatin1Char('='));
+        if (eq <= 0 || !kv.mid(eq + 1).contains(QLatin1String(kRedacted)))
+            continue;
+        const QString name = kv.left(eq);
+        if (qEnvironmentVariableIsSet(name.toLocal8Bit().constData()))
+            kv = name + QLatin1Char('=') + qEnvironmentVariable(name.toLocal8Bit().constData());
+        else
+            missing << name;
+    }
+    if (!missing.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("the bundle keeps %1 only redacted; set %2 in this environment to retry")
+                         .arg(missing.join(QStringLiteral(", ")),
+                              missing.size() == 1 ? QStringLiteral("it") : QStringLiteral("them"));
+        return false;
+    }
     if (options->command.isEmpty()) {
         if (error)
             *error = QStringLiteral("the run's config names no command (imported from a log?)");

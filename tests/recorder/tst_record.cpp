@@ -1,6 +1,8 @@
 // `initscope record` against real programs: every process of the tree, every byte of its
 // output, its exit, and nothing left running.
 #include "recordtestutil.h"
+#include "recording.h"
+#include "retry.h"
 
 #include <QFileInfo>
 
@@ -138,6 +140,57 @@ TEST_F(RecordTest, RawRunDirectoryAndEveryRecorderFileAreReadableByTheOwnerOnly)
     for (const char *kind : {"rec", "ring", "calls", "inflight"})
         EXPECT_TRUE(kinds.contains(QLatin1String(kind))) << kind << " in " << files.join(u' ').toStdString();
     QDir(rawDir).removeRecursively();
+}
+
+// Secrets in the environment never reach the bundle file: not in any process's environment,
+// not in the run's config; a URL keeps everything but its password. The processes themselves
+// got the real values (the fixture's own output shows it is unaffected).
+TEST_F(RecordTest, SecretValuesAndUrlPasswordsAreRedactedEverywhereInTheBundleFile)
+{
+    const QString path = bundlePath("secrets.initscope");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), path,
+                                     QStringLiteral("--env"), QStringLiteral("HF_TOKEN=hf_s3cretvalue1"),
+                                     QStringLiteral("--env"), QStringLiteral("MY_SIGNING_KEY=k3yvalue2"),
+                                     QStringLiteral("--env"), QStringLiteral("HTTPS_PROXY=http://alice:pw0rdvalue3@proxy:3128"),
+                                     QStringLiteral("--"), fixture(QStringLiteral("spawn_tree"))});
+    ASSERT_EQ(run.exitCode, 0) << run.err.toStdString();
+    QFile file(path);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    for (const char *secret : {"hf_s3cretvalue1", "k3yvalue2", "pw0rdvalue3"})
+        EXPECT_FALSE(bytes.contains(secret)) << secret << " is in the bundle file";
+    auto reader = openBundle(path);
+    ASSERT_TRUE(reader);
+    const initscope::Run r = reader->runs().first();
+    const QList<Process> processes = reader->processes(r.id);
+    ASSERT_GE(processes.size(), 2);
+    for (const Process &p : processes) {
+        EXPECT_TRUE(p.env.contains(QStringLiteral("HF_TOKEN=<redacted>"))) << p.pid;
+        EXPECT_TRUE(p.env.contains(QStringLiteral("MY_SIGNING_KEY=<redacted>"))) << p.pid;
+        EXPECT_TRUE(p.env.contains(QStringLiteral("HTTPS_PROXY=http://alice:<redacted>@proxy:3128"))) << p.pid;
+    }
+    const QJsonObject set = QJsonDocument::fromJson(r.configJson).object().value(QStringLiteral("environment"))
+                                .toObject().value(QStringLiteral("set")).toObject();
+    EXPECT_EQ(set.value(QStringLiteral("HF_TOKEN")).toString(), QStringLiteral("<redacted>"));
+    EXPECT_EQ(set.value(QStringLiteral("HTTPS_PROXY")).toString(), QStringLiteral("http://alice:<redacted>@proxy:3128"));
+}
+
+// A retry of such a run takes the redacted values from its own environment, or refuses and
+// names them: it never runs the target with the placeholder.
+TEST(RetryOfRedactedRun, TakesTheValueFromThisEnvironmentOrRefusesNamingTheVariable)
+{
+    const QByteArray config = R"({"command":["/bin/true"],"environment":{"clean":false,"set":{"HF_TOKEN":"<redacted>","LEVEL":"2"},"unset":[]}})";
+    qunsetenv("HF_TOKEN");
+    RecordOptions options;
+    QString error;
+    EXPECT_FALSE(optionsOfRun(config, &options, &error));
+    EXPECT_EQ(error, QStringLiteral("the bundle keeps HF_TOKEN only redacted; set it in this environment to retry"));
+    qputenv("HF_TOKEN", "hf_from_here");
+    RecordOptions again;
+    ASSERT_TRUE(optionsOfRun(config, &again, &error)) << error.toStdString();
+    EXPECT_TRUE(again.setEnv.contains(QStringLiteral("HF_TOKEN=hf_from_here")));
+    EXPECT_TRUE(again.setEnv.contains(QStringLiteral("LEVEL=2")));
+    qunsetenv("HF_TOKEN");
 }
 
 TEST_F(RecordTest, OneMebibyteLineAndEveryByteValueAreKeptExactly)
