@@ -193,6 +193,26 @@ TEST(RetryOfRedactedRun, TakesTheValueFromThisEnvironmentOrRefusesNamingTheVaria
     qunsetenv("HF_TOKEN");
 }
 
+// A bundle that cannot be written (here: its folder is a file, which stops root too) is found
+// out before the target runs: one error line, exit status 73, and the target never started.
+TEST_F(RecordTest, UnwritableBundlePathIsRefusedBeforeTheTargetRuns)
+{
+    const QString notAFolder = bundlePath("plain-file");
+    {
+        QFile f(notAFolder);
+        ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    }
+    const QString marker = bundlePath("target-ran");
+    const CliRun run = runInitscope({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"),
+                                     notAFolder + QStringLiteral("/run.initscope"), QStringLiteral("--"),
+                                     QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                                     QStringLiteral("echo ran > '%1'").arg(marker)});
+    EXPECT_EQ(run.exitCode, 73) << run.err.toStdString();
+    EXPECT_EQ(run.err.count('\n'), 1) << run.err.toStdString();
+    EXPECT_TRUE(run.err.startsWith("initscope: Could not save the bundle ")) << run.err.toStdString();
+    EXPECT_FALSE(QFileInfo::exists(marker)) << "the target ran although its recording could not be saved";
+}
+
 TEST_F(RecordTest, OneMebibyteLineAndEveryByteValueAreKeptExactly)
 {
     const QString path = bundlePath("long.initscope");
