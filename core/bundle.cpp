@@ -165,6 +165,8 @@ struct BundleWriter::Private {
         return runOfProcess.value(processId, lastRunId);
     }
 
+    // Opens tempPath and sets it up for one private, unjournaled writer.
+    bool openTemporary(const char *role, QString *reason);
     bool start(QString *reason);
     bool startAppend(qint64 existingSize, QString *reason);
     bool prepareStatements();
@@ -175,13 +177,13 @@ struct BundleWriter::Private {
     void releaseLock();
 };
 
-bool BundleWriter::Private::start(QString *reason)
+bool BundleWriter::Private::openTemporary(const char *role, QString *reason)
 {
     if (!QSqlDatabase::isDriverAvailable(kDriver)) {
         *reason = QStringLiteral("Qt's SQLite driver (QSQLITE) is not installed");
         return false;
     }
-    connection = uniqueConnectionName("writer");
+    connection = uniqueConnectionName(role);
     db = QSqlDatabase::addDatabase(kDriver, connection);
     db.setDatabaseName(tempPath);
     if (!db.open()) {
@@ -189,16 +191,30 @@ bool BundleWriter::Private::start(QString *reason)
         return false;
     }
     state = State::Open;
-    // No journal and no syncing: the file is private until commit() renames it, and a crash
-    // before that leaves only a temporary file behind, never a damaged bundle.
+    // No journal and no syncing: the file (new, or a copy of the bundle being added to) is
+    // private until commit() renames it, and a crash before that leaves only a temporary file
+    // behind, never a damaged bundle.
     const QStringList setup = {
-        QStringLiteral("PRAGMA page_size=4096"),
         QStringLiteral("PRAGMA journal_mode=OFF"),
         QStringLiteral("PRAGMA synchronous=OFF"),
         QStringLiteral("PRAGMA locking_mode=EXCLUSIVE"),
         QStringLiteral("PRAGMA temp_store=MEMORY"),
         QStringLiteral("PRAGMA cache_size=-65536"),
         QStringLiteral("PRAGMA threads=2"), // CREATE INDEX sorts on a helper thread too
+    };
+    for (const QString &sql : setup) {
+        if (!plain(sql))
+            break;
+    }
+    return true;
+}
+
+bool BundleWriter::Private::start(QString *reason)
+{
+    if (!openTemporary("writer", reason))
+        return false;
+    const QStringList setup = {
+        QStringLiteral("PRAGMA page_size=4096"),
         QStringLiteral("PRAGMA application_id=1230193474"), // "ISCB"
     };
     for (const QString &sql : setup) {
@@ -250,31 +266,8 @@ bool BundleWriter::Private::prepareStatements()
 // The temporary file is already a copy of the bundle (checked by BundleReader::open()).
 bool BundleWriter::Private::startAppend(qint64 existingSize, QString *reason)
 {
-    if (!QSqlDatabase::isDriverAvailable(kDriver)) {
-        *reason = QStringLiteral("Qt's SQLite driver (QSQLITE) is not installed");
+    if (!openTemporary("appender", reason))
         return false;
-    }
-    connection = uniqueConnectionName("appender");
-    db = QSqlDatabase::addDatabase(kDriver, connection);
-    db.setDatabaseName(tempPath);
-    if (!db.open()) {
-        *reason = sqlErrorText(db.lastError());
-        return false;
-    }
-    state = State::Open;
-    // As for a new bundle: the copy is private until commit() renames it over the original.
-    const QStringList setup = {
-        QStringLiteral("PRAGMA journal_mode=OFF"),
-        QStringLiteral("PRAGMA synchronous=OFF"),
-        QStringLiteral("PRAGMA locking_mode=EXCLUSIVE"),
-        QStringLiteral("PRAGMA temp_store=MEMORY"),
-        QStringLiteral("PRAGMA cache_size=-65536"),
-        QStringLiteral("PRAGMA threads=2"), // CREATE INDEX sorts on a helper thread too
-    };
-    for (const QString &sql : setup) {
-        if (!plain(sql))
-            break;
-    }
     // The reader checks files up to kFullCheckBytes whole; a larger one is checked here, where
     // every page has just been read for the copy anyway, so that damage is never carried on
     // under a new run.
