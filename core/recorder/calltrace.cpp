@@ -323,7 +323,9 @@ void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
     unlock(&g_slotLock);
     if (created >= 0) {
         // Outside the lock: the first record of a process creates its ring, which defines
-        // every slot there is (onRingCreated).
+        // every slot there is (onRingCreated). It is made here, when the first function is
+        // wrapped, not at the first call: its header also tells ingest which clock the
+        // in-flight frames use, and the first call may be one that never returns.
         if (ThreadState *t = threadState())
             defineSlot(t->lane, t->tid, unsigned(created));
     }
