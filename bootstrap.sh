@@ -17,6 +17,8 @@ packages=(
     cmake ninja-build g++ pkg-config
     qt6-base-dev libqt6sql6-sqlite libqt6svg6 libqcustomplot-dev libelf-dev libsqlite3-dev libgtest-dev
     xvfb xauth sqlite3
+    gcc-multilib  # the 32-bit test program the recorder cannot enter (tests/fixtures/say.c)
+    clang-14 libclang-rt-14-dev  # libFuzzer: the fuzz targets, built and run briefly by the tests (fuzz/)
     curl ca-certificates  # the tests fetch the real ggml CUDA backend once (tests/ggml)
 )
 missing=()

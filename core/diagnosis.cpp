@@ -3,6 +3,8 @@
 // devices,death,ollama}.cpp.
 #include "diagnosis.h"
 
+#include "displaytext.h"
+
 #include "callpayload.h"
 
 #include "bundle.h"
@@ -81,7 +83,28 @@ QList<Finding> diagnoseProcess(Context &ctx)
     for (int i = 0; i < merged.size(); ++i)
         merged[i].severity = (failed && i == 0) ? Severity::RootCause : Severity::Contributing;
 
-    if (merged.isEmpty() && failed) {
+    const QList<Event> untraced = merged.isEmpty() && failed
+        ? ctx.reader.eventsOfKind(ctx.run.id, ctx.proc.id, QStringLiteral("process.untraced"))
+        : QList<Event>();
+    if (!untraced.isEmpty()) {
+        // Nothing was recorded inside it because the recorder could not enter it: that is what
+        // to fix first, so that the next recording sees its bring-up.
+        const Event &e = untraced.first();
+        Finding f = newFinding(ctx, QStringLiteral("untraced-process"), e.tsNs, 0.4);
+        f.severity = Severity::Contributing;
+        f.title = QStringLiteral("process failed and was not traced");
+        f.step = QStringLiteral("the recorder could not enter it (%1); its library loads and GPU calls are not "
+                                "in the recording").arg(e.name);
+        attachLine(ctx, f, pickErrorLine(ctx, {}, 0));
+        f.evidence.append(evidenceOf(Evidence::Kind::Event, e.id, e.processId, e.tsNs, e.name));
+        f.evidence.append(processEvidence(ctx));
+        f.consequence = QStringLiteral("it ended: %1").arg(endWords(ctx))
+            + (f.errorLine.isEmpty() ? QString() : QStringLiteral(" after printing \"%1\"").arg(f.errorLine));
+        f.fix = QStringLiteral("Record a form of it the recorder can enter (dynamically linked, 64-bit, not "
+                               "set-user-ID), or have its parent keep LD_AUDIT and INITSCOPE_* in its environment; "
+                               "until then only its output and exit are known.");
+        merged.append(f);
+    } else if (merged.isEmpty() && failed) {
         // Nothing departed from the bring-up that was recorded: say so, with the process's words.
         Finding f = newFinding(ctx, QStringLiteral("unexplained-failure"), ctx.proc.endNs.value_or(0), 0.3);
         f.severity = Severity::Contributing;
@@ -315,32 +338,48 @@ Diagnosis diagnose(const BundleReader &reader, qint64 runId)
     return d;
 }
 
+namespace {
+
+// Findings quote the bundle (names, paths, the error line, which may be megabytes): each field
+// escaped and cut for the terminal as every string of a bundle is (core/displaytext.h).
+QString line(const QString &text)
+{
+    return display::elide(text, 400);
+}
+
+QString block(const QString &text)
+{
+    return display::elide(text, 2000, display::Breaks::Keep);
+}
+
+} // namespace
+
 QString formatDiagnosisText(const Diagnosis &d)
 {
-    QString out = QStringLiteral("Diagnosis of run %1: %2\n").arg(d.run.id).arg(d.run.name);
+    QString out = QStringLiteral("Diagnosis of run %1: %2\n").arg(QString::number(d.run.id), line(d.run.name));
     for (const QString &note : d.notes)
-        out += QStringLiteral("  Note: %1.\n").arg(note);
+        out += QStringLiteral("  Note: %1.\n").arg(block(note));
     if (d.findings.isEmpty())
         return out + QStringLiteral("  No departure from the expected GPU bring-up was recorded.\n");
     int n = 0;
     for (const Finding &f : d.findings) {
         out += QStringLiteral("\n%1. [%2] %3 (%4, confidence %5)\n")
-                   .arg(++n)
-                   .arg(severityName(f.severity), f.title, f.id)
-                   .arg(f.confidence, 0, 'f', 2);
-        out += QStringLiteral("   step         pid %1 at %2 ms: %3\n").arg(f.pid).arg(formatMs(f.tsNs), f.step);
+                   .arg(QString::number(++n), severityName(f.severity), line(f.title), f.id,
+                        QString::number(f.confidence, 'f', 2));
+        out += QStringLiteral("   step         pid %1 at %2 ms: %3\n").arg(QString::number(f.pid), formatMs(f.tsNs), line(f.step));
         if (!f.errorLine.isEmpty())
-            out += QStringLiteral("   error line   %1:%2  %3\n").arg(streamName(f.errorStream)).arg(f.errorLineNumber).arg(f.errorLine);
-        out += QStringLiteral("   consequence  %1\n").arg(f.consequence);
-        out += QStringLiteral("   fix          %1\n").arg(f.fix);
+            out += QStringLiteral("   error line   %1:%2  %3\n")
+                       .arg(streamName(f.errorStream), QString::number(f.errorLineNumber), line(f.errorLine));
+        out += QStringLiteral("   consequence  %1\n").arg(block(f.consequence));
+        out += QStringLiteral("   fix          %1\n").arg(block(f.fix));
         out += QStringLiteral("   evidence\n");
         for (const Evidence &e : f.evidence)
             out += QStringLiteral("     %1 ms  %2 #%3  %4\n")
                        .arg(formatMs(e.tsNs), 10)
-                       .arg(evidenceKindName(e.kind))
-                       .arg(e.kind == Evidence::Kind::OutputLine ? QStringLiteral("%1:%2").arg(streamName(e.stream)).arg(e.line)
-                                                                 : QString::number(e.id))
-                       .arg(e.text);
+                       .arg(evidenceKindName(e.kind),
+                            e.kind == Evidence::Kind::OutputLine ? QStringLiteral("%1:%2").arg(streamName(e.stream)).arg(e.line)
+                                                                 : QString::number(e.id),
+                            line(e.text));
     }
     return out;
 }
@@ -351,12 +390,11 @@ QString formatTopFinding(const Diagnosis &d)
         return QString();
     const Finding &f = d.findings.first();
     QString out = QStringLiteral("Diagnosis  [%1] %2 (confidence %3)\n")
-                      .arg(severityName(f.severity), f.title)
-                      .arg(f.confidence, 0, 'f', 2);
-    out += QStringLiteral("  step   %1\n").arg(f.step);
+                      .arg(severityName(f.severity), line(f.title), QString::number(f.confidence, 'f', 2));
+    out += QStringLiteral("  step   %1\n").arg(line(f.step));
     if (!f.errorLine.isEmpty())
-        out += QStringLiteral("  line   %1\n").arg(f.errorLine);
-    out += QStringLiteral("  fix    %1\n").arg(f.fix);
+        out += QStringLiteral("  line   %1\n").arg(line(f.errorLine));
+    out += QStringLiteral("  fix    %1\n").arg(block(f.fix));
     return out;
 }
 

@@ -15,11 +15,25 @@ void ruleDeath(const Context &ctx, QList<Finding> &out)
     if (!hang && !crash)
         return;
     const qint64 endNs = ctx.proc.endNs.value_or(ctx.run.durationNs);
-    // The call that never returned, if the recorder saw it start.
+    // The call that never returned, if the recorder saw it start; with several threads, the
+    // innermost open call of each (a hang often has every worker waiting somewhere).
     const Call *open = nullptr;
-    for (const Call &c : ctx.calls)
-        if (!c.returned)
-            open = &c;
+    QList<const Call *> openPerThread;
+    for (const Call &c : ctx.calls) {
+        if (c.returned)
+            continue;
+        open = &c;
+        bool known = false;
+        for (const Call *&o : openPerThread) {
+            if (o->ev.tid != c.ev.tid)
+                continue;
+            known = true;
+            if (c.depth >= o->depth)
+                o = &c;
+        }
+        if (!known)
+            openPerThread.append(&c);
+    }
     QString where;
     double confidence = 0.9;
     QString function = open ? open->fn : QString();
@@ -67,26 +81,40 @@ void ruleDeath(const Context &ctx, QList<Finding> &out)
     } else {
         where = QStringLiteral("before any GPU library call");
     }
+    QString threads;
+    if (openPerThread.size() > 1) {
+        QStringList each;
+        for (const Call *c : openPerThread)
+            each.append(QStringLiteral("%1 (thread %2)").arg(c->fn).arg(c->ev.tid));
+        threads = QStringLiteral("; %1 threads were inside traced calls: %2")
+                      .arg(openPerThread.size())
+                      .arg(each.join(QStringLiteral(", ")));
+    }
     Finding f = newFinding(ctx, hang ? QStringLiteral("hang") : QStringLiteral("crash"),
                            open ? open->ev.tsNs : endNs, confidence);
     if (hang) {
         f.title = function.isEmpty() ? QStringLiteral("hang in GPU bring-up") : QStringLiteral("hang in %1").arg(function);
         f.step = QStringLiteral("the process stopped making progress %1 and was still waiting there when the run's "
                                 "timeout ended it at %2 ms")
-                     .arg(where, formatMs(endNs));
+                     .arg(where, formatMs(endNs)) +
+                 threads;
         f.fix = QStringLiteral("Find what %1 waits for (a lock, a device node, a daemon, an infinite loop) and make it "
                                "return or fail with an error.")
                     .arg(function.isEmpty() ? QStringLiteral("that call") : function);
     } else {
         f.title = QStringLiteral("%1 in %2").arg(signalName(ctx.proc.signal), function.isEmpty() ? QStringLiteral("GPU bring-up") : function);
         f.step = QStringLiteral("the process was killed by %1 (%2) %3")
-                     .arg(signalName(ctx.proc.signal)).arg(ctx.proc.signal).arg(where);
+                     .arg(signalName(ctx.proc.signal)).arg(ctx.proc.signal).arg(where) +
+                 threads;
         f.fix = QStringLiteral("Fix the crash in %1: run the target under a debugger with the shim's symbols, or "
                                "check its pointer arguments and initialisation order.")
                     .arg(function.isEmpty() ? QStringLiteral("the GPU library") : function);
     }
     if (open)
         f.evidence.append(eventEvidence(*open));
+    for (const Call *c : openPerThread)
+        if (c != open)
+            f.evidence.append(eventEvidence(*c));
     if (lastDone)
         f.evidence.append(eventEvidence(*lastDone));
     if (lastGpuLoad) {

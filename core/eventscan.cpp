@@ -64,6 +64,8 @@ QByteArrayView topLevelJsonValue(QByteArrayView json, QByteArrayView key)
                             break;
                         }
                     }
+                    // A backslash as the last byte (a value cut short) skipped past the end.
+                    end = std::min(end, json.size());
                     return json.sliced(i + 2, end - i - 2);
                 }
             }

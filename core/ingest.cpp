@@ -7,6 +7,7 @@
 #include "launcher.h"
 #include "libalternatives.h"
 #include "rawformat.h"
+#include "untraced.h"
 
 #include <QDir>
 #include <QFile>
@@ -20,7 +21,10 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <map>
+#include <tuple>
+#include <unordered_map>
 #include <memory>
 #include <vector>
 
@@ -40,8 +44,15 @@ public:
     }
     bool isOpen() const { return m_file.isOpen(); }
 
+    // The header is a copy: records follow each other at any byte offset (an output record is
+    // as long as its text), so the mapped bytes are not aligned for a RawHeader.
+    struct Header {
+        RawHeader fields;
+        const RawHeader *operator->() const { return &fields; }
+        const RawHeader &operator*() const { return fields; }
+    };
     struct Record {
-        const RawHeader *header;
+        Header header;
         const uchar *payload;
         size_t payloadSize;
     };
@@ -58,8 +69,7 @@ public:
                 ++skipped;
                 break;
             }
-            visit(Record{reinterpret_cast<const RawHeader *>(m_data + pos),
-                         m_data + pos + sizeof h, h.size - sizeof h});
+            visit(Record{{h}, m_data + pos + sizeof h, h.size - sizeof h});
             pos += h.size;
         }
         return skipped;
@@ -116,7 +126,9 @@ struct Image {
     QString exe;
     QStringList argv;
     QStringList env;
+    QStringList keptEnv; // env as the bundle keeps it: secrets redacted
     bool recorded = true;
+    std::optional<ExecFacts> untraced; // an exec the recorder did not enter, and what was seen of it
     std::vector<RawFile::Record> ownRecords;
     qint64 bundleId = -1;
     qint64 parentBundleId = -1;
@@ -241,21 +253,12 @@ private:
 
 bool isSecretVariable(const QString &name)
 {
-    static const QRegularExpression secret(
-        QStringLiteral("TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|AUTH"),
-        QRegularExpression::CaseInsensitiveOption);
-    return secret.match(name).hasMatch();
+    return RedactionPolicy().isSecretName(name);
 }
 
 QString redactedValue(const QString &name, const QString &value)
 {
-    if (isSecretVariable(name))
-        return QString::fromLatin1(kRedacted);
-    // A password inside a URL (HTTPS_PROXY=http://user:password@proxy:3128), wherever it is.
-    static const QRegularExpression credentials(QStringLiteral("([A-Za-z][A-Za-z0-9+.-]*://[^/:@\\s]*):[^@/\\s]+@"));
-    QString out = value;
-    out.replace(credentials, QStringLiteral("\\1:") + QLatin1String(kRedacted) + QStringLiteral("@"));
-    return out;
+    return RedactionPolicy().redactValue(name, value);
 }
 
 bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writer,
@@ -284,6 +287,15 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         RawOutputCapped facts;
     };
     std::vector<CappedOutput> capped;
+    struct SeenExec {
+        quint64 ts;
+        qint64 pid;
+        const uchar *payload;
+        size_t size;
+    };
+    std::vector<SeenExec> execsSeen;
+    std::optional<RawProcessLimit> processLimit;
+    quint64 processLimitTs = 0;
     stats.unreadableRecords += launcherFile.forEach([&](const RawFile::Record &r) {
         switch (r.header->type) {
         case RAW_CLOCK: {
@@ -336,6 +348,17 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         case RAW_NOTE:
             runNotes.emplace_back(r.header->ts_ns, localString(r.payload, r.payloadSize));
             break;
+        case RAW_PROC_EXEC:
+            execsSeen.push_back({r.header->ts_ns, qint64(r.header->pid), r.payload, r.payloadSize});
+            break;
+        case RAW_PROCESS_LIMIT: {
+            RawProcessLimit l;
+            if (readFixed(r, &l)) {
+                processLimit = l;
+                processLimitTs = r.header->ts_ns;
+            }
+            break;
+        }
         case RAW_OUTPUT_CAPPED: {
             RawOutputCapped c;
             if (readFixed(r, &c))
@@ -387,6 +410,51 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
             if (current)
                 current->ownRecords.push_back(r);
         });
+    }
+
+    // Execs the kernel reported that no recorder image answers (none of the pid started after
+    // that exec and before the next one): programs the recorder could not enter. Each is an
+    // image of its own, with what the launcher read of it (core/untraced.h).
+    {
+        std::map<qint64, std::vector<quint64>> execTimes;
+        for (const SeenExec &e : execsSeen)
+            execTimes[e.pid].push_back(e.ts);
+        for (auto &[pid, times] : execTimes)
+            std::sort(times.begin(), times.end());
+        std::map<qint64, std::vector<const Image *>> recorderImages;
+        for (const auto &img : images)
+            recorderImages[img->pid].push_back(img.get());
+        std::vector<std::unique_ptr<Image>> untracedImages;
+        for (const SeenExec &e : execsSeen) {
+            const std::vector<quint64> &times = execTimes[e.pid];
+            const auto next = std::upper_bound(times.begin(), times.end(), e.ts);
+            const quint64 until = next == times.end() ? std::numeric_limits<quint64>::max() : *next;
+            const std::vector<const Image *> &ofPid = recorderImages[e.pid];
+            const bool answered = std::any_of(ofPid.begin(), ofPid.end(), [&](const Image *img) {
+                return img->startTs > e.ts && img->startTs < until;
+            });
+            ExecFacts facts;
+            if (answered || !parseExecFacts(e.payload, e.size, &facts))
+                continue;
+            auto image = std::make_unique<Image>();
+            image->pid = e.pid;
+            image->ppid = facts.ppid;
+            image->startTs = e.ts;
+            image->exe = facts.exe; // empty when it was gone before it could be read
+            image->argv = facts.argv;
+            image->env = facts.env;
+            image->recorded = false;
+            image->untraced = facts;
+            untracedImages.push_back(std::move(image));
+        }
+        for (auto &image : untracedImages) {
+            if (image->ppid == 0) {
+                for (const ForkInfo &f : forks)
+                    if (f.child == image->pid)
+                        image->ppid = f.parent;
+            }
+            images.push_back(std::move(image));
+        }
     }
 
     // Processes the kernel saw fork but that never ran the recorder (no exec): copies of
@@ -471,6 +539,62 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         }
     }
 
+    // Secrets: the values of secret-looking variables are redacted in every environment, and
+    // searched for, with URL passwords, in everything else the run keeps (docs/reliability.md).
+    RedactionSummary &redacted = stats.redaction;
+    SecretScrubber scrubber(options.redaction);
+    for (auto &img : images) {
+        img->keptEnv.reserve(img->env.size());
+        for (const QString &kv : img->env)
+            img->keptEnv << scrubber.redactEnvEntry(kv, &redacted);
+    }
+    {
+        QJsonObject config = QJsonDocument::fromJson(run.configJson).object();
+        const QJsonObject set = config.value(QStringLiteral("environment")).toObject().value(QStringLiteral("set")).toObject();
+        for (auto it = set.begin(); it != set.end(); ++it)
+            (void)scrubber.redactEnvEntry(it.key() + QLatin1Char('=') + it->toString(), &redacted);
+    }
+    auto scrubList = [&](QStringList &list) {
+        for (QString &s : list)
+            s = scrubber.scrub(s, &redacted);
+    };
+    for (auto &img : images) {
+        scrubList(img->argv);
+        for (QString &kv : img->keptEnv)
+            kv = scrubber.scrub(kv, &redacted);
+    }
+    scrubList(run.command);
+    run.name = scrubber.scrub(run.name, &redacted);
+    run.configJson = scrubber.scrub(run.configJson, &redacted);
+    QList<Artifact> artifacts = options.artifacts;
+    for (Artifact &artifact : artifacts)
+        artifact.content = scrubber.scrub(artifact.content, &redacted);
+    // Output: chunk by chunk, and across the chunks of one stream; changed chunks are copies.
+    std::unordered_map<size_t, QByteArray> scrubbedOutput;
+    if (options.redaction.enabled) {
+        std::map<std::tuple<qint64, quint64, unsigned>, size_t> lastOfStream;
+        for (size_t i = 0; i < outputs.size(); ++i) {
+            const OutputRecord &o = outputs[i];
+            const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char *>(o.data), qsizetype(o.len));
+            QByteArray data = scrubber.scrub(raw, &redacted);
+            const auto key = std::make_tuple(o.pid, o.imageKey, unsigned(o.stream));
+            if (auto last = lastOfStream.find(key); last != lastOfStream.end() && scrubber.hasValues()) {
+                auto prev = scrubbedOutput.find(last->second);
+                QByteArray previous = prev != scrubbedOutput.end()
+                                          ? prev->second
+                                          : QByteArray(reinterpret_cast<const char *>(outputs[last->second].data),
+                                                       qsizetype(outputs[last->second].len));
+                const QByteArray before = previous;
+                scrubber.scrubAcross(previous, data, &redacted);
+                if (previous != before)
+                    scrubbedOutput[last->second] = previous;
+            }
+            if (data.constData() != raw.constData())
+                scrubbedOutput[i] = data;
+            lastOfStream[key] = i;
+        }
+    }
+
     // 3. Into the bundle.
     run.durationNs = qint64(tEnd - t0);
     if (const auto rootExit = exits.find(rootPid); rootExit != exits.end()) {
@@ -481,7 +605,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     }
     const qint64 runId = writer.addRun(run);
     stats.runId = runId;
-    for (Artifact artifact : options.artifacts) {
+    for (Artifact artifact : artifacts) {
         artifact.runId = runId;
         writer.addArtifact(artifact);
     }
@@ -501,6 +625,18 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     };
     for (const auto &[ts, text] : runNotes)
         addEvent(-1, 0, ts, "recorder.note", text, QJsonObject{{QStringLiteral("text"), text}});
+    if (processLimit) {
+        // A fork storm: how the run ended, said on the run (docs/recording.md, "Fork storms").
+        const QString text = QStringLiteral("stopped: the target started more than %1 processes (fork storm?); "
+                                            "InitScope killed the tree when it had %2")
+                                 .arg(processLimit->limit)
+                                 .arg(processLimit->count);
+        addEvent(-1, 0, processLimitTs, "recorder.note", text,
+                 QJsonObject{{QStringLiteral("text"), text},
+                             {QStringLiteral("stopped"), QStringLiteral("process-limit")},
+                             {QStringLiteral("processLimit"), qint64(processLimit->limit)},
+                             {QStringLiteral("processes"), qint64(processLimit->count)}});
+    }
     for (const QString &text : options.notes)
         addEvent(-1, 0, tEnd, "recorder.note", text, QJsonObject{{QStringLiteral("text"), text}});
 
@@ -544,13 +680,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         p.execSeq = img->execSeq;
         p.exe = img->exe;
         p.argv = img->argv;
-        for (const QString &kv : img->env) {
-            const qsizetype eq = kv.indexOf(QLatin1Char('='));
-            if (options.redactSecrets && eq > 0)
-                p.env << kv.left(eq + 1) + redactedValue(kv.left(eq), kv.mid(eq + 1));
-            else
-                p.env << kv;
-        }
+        p.env = img->keptEnv;
         p.startNs = rel(img->startTs);
         if (img->endTs)
             p.endNs = rel(*img->endTs);
@@ -569,6 +699,12 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
                              {QStringLiteral("execSeq"), img->execSeq},
                              {QStringLiteral("recorded"), img->recorded},
                              {QStringLiteral("argv"), QJsonArray::fromStringList(img->argv)}});
+        if (img->untraced) {
+            // Never silently missing: why this image has no library loads or calls of its own.
+            const UntracedReason reason = untracedReason(*img->untraced);
+            addEvent(img->bundleId, img->pid, img->startTs, "process.untraced", reason.text,
+                     untracedPayload(*img->untraced, reason));
+        }
 
         // Loader activity, in the order the recorder wrote it.
         QHash<quint64, QString> cookies;
@@ -736,6 +872,16 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         return img ? img->bundleId : qint64(-1);
     };
     for (const QString &name : dir.entryList({QStringLiteral("*.ring")}, QDir::Files, QDir::Name)) {
+        if (QFileInfo(dir.filePath(name)).size() == 0) {
+            // The recorder made the file but could not reserve its blocks (calllog.cpp).
+            const qint64 pid = name.section(QLatin1Char('.'), 0, 0).toLongLong();
+            const QString text = QStringLiteral("the GPU calls of pid %1 were not recorded: the recorder could not "
+                                                "reserve its call ring %2 (the run directory's disk was full)")
+                                     .arg(pid)
+                                     .arg(name);
+            addEvent(-1, pid, tEnd, "recorder.note", text, QJsonObject{{QStringLiteral("text"), text}});
+            continue;
+        }
         const CallLogStats calls =
             ingestCallRing(dir.filePath(name), clock, t0, processFor, runId, writer);
         stats.events += calls.calls;
@@ -751,12 +897,17 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     }
 
     // Calls that never returned: where a crashed, killed or hung process was.
-    for (const QString &name : dir.entryList({QStringLiteral("*.inflight")}, QDir::Files, QDir::Name)) {
-        const qint64 pid = QFileInfo(name).completeBaseName().toLongLong();
-        quint64 end = tEnd;
+    // Each image has its own file (<pid>.inflight, <pid>.N.inflight after an exec) and its
+    // open calls last until that image ended.
+    const auto endOf = [&](qint64 pid, quint64 ts) -> quint64 {
+        if (Image *img = imageOf(pid, ts); img && img->endTs)
+            return *img->endTs;
         if (const auto e = exits.find(pid); e != exits.end())
-            end = e->second.ts;
-        const int unfinished = ingestInflight(dir.filePath(name), clock, t0, end, processFor, runId, writer);
+            return e->second.ts;
+        return tEnd;
+    };
+    for (const QString &name : dir.entryList({QStringLiteral("*.inflight")}, QDir::Files, QDir::Name)) {
+        const int unfinished = ingestInflight(dir.filePath(name), clock, t0, endOf, processFor, runId, writer);
         stats.events += unfinished;
         stats.calls += unfinished;
     }
@@ -777,7 +928,10 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         chunk.processId = processId;
         chunk.stream = o.stream == RAW_STREAM_STDERR ? Stream::Stderr : Stream::Stdout;
         chunk.tsNs = rel(o.ts);
-        chunk.data = QByteArray::fromRawData(reinterpret_cast<const char *>(o.data), qsizetype(o.len));
+        if (auto scrubbed = scrubbedOutput.find(size_t(&o - outputs.data())); scrubbed != scrubbedOutput.end())
+            chunk.data = scrubbed->second;
+        else
+            chunk.data = QByteArray::fromRawData(reinterpret_cast<const char *>(o.data), qsizetype(o.len));
         writer.addOutput(chunk);
         stats.outputBytes += qint64(o.len);
     }

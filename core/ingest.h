@@ -4,6 +4,7 @@
 
 #include "data.h"
 #include "ingestcalls.h"
+#include "redaction.h"
 
 #include <QString>
 
@@ -12,8 +13,8 @@ namespace initscope {
 class BundleWriter;
 
 struct IngestOptions {
-    // Replace values of variables whose names look secret (TOKEN, SECRET, PASSWORD, …).
-    bool redactSecrets = true;
+    // Which values are secret: redacted in environments, searched for elsewhere.
+    RedactionPolicy redaction;
     // Artifacts that belong to the run (shims, configs), added with the run's id.
     QList<Artifact> artifacts;
     // Notes about the run as a whole (how it was stopped), added as recorder.note events at
@@ -32,6 +33,7 @@ struct IngestStats {
     qint64 outputDropped = 0;    // their bytes that were passed on but not kept
     int unreadableRecords = 0; // short or malformed records that were skipped
     qint64 runId = -1;         // the id the run got in the bundle
+    RedactionSummary redaction; // what was redacted
 };
 
 // Adds `run` (name, command, config, outcome filled in by the caller; timing is taken from
@@ -39,13 +41,9 @@ struct IngestStats {
 bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writer,
                         const IngestOptions &options, IngestStats *stats, QString *error);
 
-// True for environment variable names whose values must not travel in a bundle: names that
-// contain TOKEN, SECRET, KEY, PASSWORD, PASSWD, CREDENTIAL or AUTH, in any case.
+// The default policy's answers (RedactionPolicy): whether a variable's value must not travel
+// in a bundle, and what a bundle keeps of it.
 bool isSecretVariable(const QString &name);
-
-// What a bundle keeps of a variable's value: kRedacted for a secret name, else the value with
-// the password of any URL in it (scheme://user:password@host) replaced by kRedacted.
-inline constexpr char kRedacted[] = "<redacted>";
 QString redactedValue(const QString &name, const QString &value);
 
 } // namespace initscope

@@ -200,7 +200,7 @@ CallClock readCallClock(const QString &runDirectory,
     return clock;
 }
 
-int ingestInflight(const QString &path, const CallClock &clock, quint64 t0, quint64 endTs,
+int ingestInflight(const QString &path, const CallClock &clock, quint64 t0, const ProcessEndLookup &endOf,
                    const ProcessLookup &processFor, qint64 runId, BundleWriter &writer)
 {
     QFile file(path);
@@ -208,7 +208,7 @@ int ingestInflight(const QString &path, const CallClock &clock, quint64 t0, quin
         return 0;
     const QByteArray data = file.readAll();
     const qsizetype slotCount = data.size() / qsizetype(sizeof(RawInflightSlot));
-    const qint64 pid = QFileInfo(path).completeBaseName().toLongLong();
+    const qint64 pid = QFileInfo(path).fileName().section(QLatin1Char('.'), 0, 0).toLongLong();
     int added = 0;
     for (qsizetype i = 0; i < slotCount; ++i) {
         RawInflightSlot slot;
@@ -222,6 +222,7 @@ int ingestInflight(const QString &path, const CallClock &clock, quint64 t0, quin
             if (name.isEmpty() || f.start_ns == 0)
                 continue;
             const quint64 start = clock.toMonotonic(f.start_ns);
+            const quint64 endTs = endOf(pid, start);
             const uint32_t api = name.startsWith(QLatin1String("cuda"))   ? RAW_API_RUNTIME
                                  : name.startsWith(QLatin1String("nvml")) ? RAW_API_NVML
                                                                           : RAW_API_DRIVER;

@@ -59,9 +59,14 @@ CallClock readCallClock(const QString &runDirectory,
 // The event kind of a traced call by library family: "cuda.call", "cudart.call", "nvml.call".
 QString callEventKind(uint32_t api);
 
-// Adds one event per call that had not returned when its process ended (crash, kill, hang),
-// from the in-flight file at path: payload {"unfinished": true, …}, lasting until endTs.
-int ingestInflight(const QString &path, const CallClock &clock, quint64 t0, quint64 endTs,
+// When the image of `pid` that was running at monotonic time ts ended (exit, death or exec).
+using ProcessEndLookup = std::function<quint64(qint64 pid, quint64 ts)>;
+
+// Adds one event per call that had not returned when its process image ended (crash, kill,
+// hang, or an exec while another thread was inside a call), from the in-flight file at path
+// (<pid>.inflight or <pid>.N.inflight): payload {"unfinished": true, …}, lasting until the
+// image's end.
+int ingestInflight(const QString &path, const CallClock &clock, quint64 t0, const ProcessEndLookup &endOf,
                    const ProcessLookup &processFor, qint64 runId, BundleWriter &writer);
 
 // Adds one event per call recorded in the ring at ringPath and the .calls file beside it, its

@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -70,9 +71,11 @@ std::string resolveProgram(const QString &name, const QStringList &env)
     return name.toStdString();
 }
 
-// Every process whose chain of parents leads to `ancestor`, read from /proc.
-std::vector<pid_t> descendantsOf(pid_t ancestor)
+// Every process whose chain of parents leads to `ancestor`, read from /proc; without those that
+// have ended and wait to be reaped when skipZombies.
+std::vector<pid_t> descendantsOf(pid_t ancestor, bool skipZombies = false)
 {
+    std::set<pid_t> zombies;
     std::map<pid_t, pid_t> parentOf;
     if (DIR *dir = opendir("/proc")) {
         while (dirent *e = readdir(dir)) {
@@ -94,13 +97,18 @@ std::vector<pid_t> descendantsOf(pid_t ancestor)
                 continue;
             char state = 0;
             int ppid = 0;
-            if (std::sscanf(close + 1, " %c %d", &state, &ppid) == 2)
+            if (std::sscanf(close + 1, " %c %d", &state, &ppid) == 2) {
                 parentOf[pid_t(pid)] = pid_t(ppid);
+                if (state == 'Z')
+                    zombies.insert(pid_t(pid));
+            }
         }
         closedir(dir);
     }
     std::vector<pid_t> result;
     for (const auto &[pid, ppid] : parentOf) {
+        if (skipZombies && zombies.count(pid))
+            continue;
         pid_t p = ppid;
         for (int depth = 0; p > 1 && depth < 4096; ++depth) {
             if (p == ancestor) {
@@ -116,7 +124,64 @@ std::vector<pid_t> descendantsOf(pid_t ancestor)
     return result;
 }
 
+// Tasks (threads included) of real user `uid` now: what the kernel counts against RLIMIT_NPROC.
+long tasksOfUser(uid_t uid)
+{
+    long tasks = 0;
+    DIR *dir = opendir("/proc");
+    if (!dir)
+        return -1;
+    while (dirent *e = readdir(dir)) {
+        char *end = nullptr;
+        const long pid = std::strtol(e->d_name, &end, 10);
+        if (!end || *end != '\0' || pid <= 0)
+            continue;
+        char path[64];
+        std::snprintf(path, sizeof path, "/proc/%ld/status", pid);
+        FILE *f = std::fopen(path, "re");
+        if (!f)
+            continue;
+        char line[256];
+        long realUid = -1, threads = 0;
+        while (std::fgets(line, sizeof line, f)) {
+            if (std::strncmp(line, "Uid:", 4) == 0)
+                realUid = std::strtol(line + 4, nullptr, 10);
+            else if (std::strncmp(line, "Threads:", 8) == 0)
+                threads = std::strtol(line + 8, nullptr, 10);
+        }
+        std::fclose(f);
+        if (realUid == long(uid))
+            tasks += threads;
+    }
+    closedir(dir);
+    return tasks;
+}
+
+// RLIMIT_NPROC for the root of a tree that may have at most maxProcesses processes, where this
+// process is not root: well above what the user runs now plus the tree's allowance (the kernel
+// counts threads, and every process of the user), never above a limit already in force. Root is
+// not held to it, and needs none: the kernel's process events count the tree.
+std::optional<rlimit> processLimitFor(int maxProcesses)
+{
+    rlimit limit{};
+    if (maxProcesses <= 0 || ::geteuid() == 0 || ::getrlimit(RLIMIT_NPROC, &limit) != 0)
+        return std::nullopt;
+    const long tasks = tasksOfUser(::getuid());
+    if (tasks < 0)
+        return std::nullopt;
+    const rlim_t wanted = rlim_t(tasks) + rlim_t(maxProcesses) * 2 + 64;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur <= wanted)
+        return std::nullopt;
+    limit.rlim_cur = wanted;
+    return limit;
+}
+
 } // namespace
+
+QString resolveTargetProgram(const QString &name, const QStringList &environment)
+{
+    return QFile::decodeName(QByteArray::fromStdString(resolveProgram(name, environment)));
+}
 
 struct Launcher::Private {
     LaunchSpec spec;
@@ -158,6 +223,19 @@ struct Launcher::Private {
         iovec iov[2] = {{&h, sizeof h}, {&c, sizeof c}};
         appendRecord(recordFd, iov, 2);
 #endif
+    }
+
+    void writeProcessLimit(int limit, int count)
+    {
+        RawHeader h{};
+        RawProcessLimit l{};
+        h.type = RAW_PROCESS_LIMIT;
+        h.ts_ns = uint64_t(monotonicNs());
+        h.size = sizeof h + sizeof l;
+        l.limit = uint32_t(limit);
+        l.count = uint32_t(count);
+        iovec iov[2] = {{&h, sizeof h}, {&l, sizeof l}};
+        appendRecord(recordFd, iov, 2);
     }
 
     void writeNote(const QByteArray &text)
@@ -244,18 +322,27 @@ struct Launcher::Private {
         }
     }
 
+    // Each process gets the signal once: a program that handles SIGTERM (a server whose second
+    // SIGTERM means "now") sees what `kill` or a terminal would have sent it, no more.
     void killTree(pid_t root, int sig)
     {
         if (root > 0)
             ::kill(-root, sig);
         // Processes that left the group (setsid, setpgid) are still our descendants: this
         // process is their subreaper.
+        std::set<pid_t> signalled;
         for (int round = 0; round < 4; ++round) {
             const auto pids = descendantsOf(::getpid());
-            if (pids.empty())
-                break;
-            for (pid_t p : pids)
+            bool any = false;
+            for (pid_t p : pids) {
+                if (signalled.count(p) || (root > 0 && ::getpgid(p) == root))
+                    continue;
+                signalled.insert(p);
                 ::kill(p, sig);
+                any = true;
+            }
+            if (!any)
+                break;
         }
     }
 };
@@ -339,6 +426,9 @@ LaunchResult Launcher::run()
     CStrings envp(spec.environment);
     const std::string workDir = spec.workingDirectory.toStdString();
     const pid_t launcherPid = ::getpid();
+    // Where the kernel would not tell us of forks (not root), its own per-user limit keeps a fork
+    // storm from growing faster than the launcher's scans of /proc notice it (processLimitFor).
+    const std::optional<rlimit> processLimit = processLimitFor(spec.maxProcesses);
 
     // vfork(): the child borrows this process's memory until it execs, so starting the target
     // costs no copy of the launcher's page tables (a Qt process of tens of MiB: about a
@@ -368,6 +458,8 @@ LaunchResult Launcher::run()
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (processLimit)
+            ::setrlimit(RLIMIT_NPROC, &*processLimit);
         ::dup2(devNull, STDIN_FILENO);
         ::dup2(outPipe[1], STDOUT_FILENO);
         ::dup2(errPipe[1], STDERR_FILENO);
@@ -384,6 +476,17 @@ LaunchResult Launcher::run()
     ::setpgid(child, child);
     result.rootPid = child;
     events.addRoot(child);
+    // The events are read on a thread of their own from now on. Past the process limit that
+    // thread kills the tree's process group at once — a fork storm can keep every CPU busy long
+    // enough to starve this loop — and wakes the loop, which does the rest.
+    std::atomic<int> overLimitCount{0};
+    const int wakeFd = d->wakePipe[1];
+    events.start(spec.maxProcesses > 0 ? size_t(spec.maxProcesses) : 0, [&overLimitCount, child, wakeFd](size_t count) {
+        ::kill(-child, SIGKILL);
+        overLimitCount.store(int(count));
+        const char c = 1;
+        (void)!::write(wakeFd, &c, 1);
+    });
     ::close(outPipe[1]);
     ::close(errPipe[1]);
     ::close(execPipe[1]);
@@ -420,6 +523,16 @@ LaunchResult Launcher::run()
     bool stopping = false;
     bool killed = false;
     qint64 stopAtNs = 0;
+    qint64 nextCountNs = 0; // when the tree may be counted in /proc again
+    // The tree had more processes than allowed: said once, in the result and the records.
+    auto noteProcessLimit = [&](size_t count) {
+        if (result.processLimitHit)
+            return;
+        result.processLimitHit = true;
+        result.processesSeen = int(count);
+        d->writeProcessLimit(spec.maxProcesses, int(count));
+        events.clearLimit(); // from now on every event is read: the exits to come
+    };
     const qint64 deadlineNs = spec.timeoutMs ? startNs + *spec.timeoutMs * 1000000 : 0;
     for (;;) {
         // Reap: the root, and every orphan that the subreaper role hands us.
@@ -456,6 +569,29 @@ LaunchResult Launcher::run()
             result.stopLine = QString::fromStdString(stopLine);
             stopping = true;
         }
+        if (!stopping && spec.maxProcesses > 0) {
+            // The events' thread counts the tree as it forks and exits (overLimitCount). Where
+            // the events are missing (not root) or some were dropped, /proc is counted instead,
+            // now and then.
+            const size_t limit = size_t(spec.maxProcesses);
+            size_t count = size_t(overLimitCount.load());
+            if (count == 0 && (!haveEvents || events.suspect()) && now >= nextCountNs) {
+                const std::vector<pid_t> live = descendantsOf(launcherPid, true);
+                if (haveEvents)
+                    events.resync(live);
+                count = live.size();
+                nextCountNs = now + 250 * 1000000ll;
+            }
+            if (count > limit) {
+                // A fork storm: no grace, it would only grow. Killed at once, as a second
+                // Ctrl-C does; what was recorded is kept.
+                noteProcessLimit(count);
+                stopping = true;
+                stopAtNs = now;
+                d->killTree(child, SIGKILL);
+                killed = true;
+            }
+        }
         const int cancels = d->cancelRequests.load();
         if (!stopping && cancels > 0) {
             result.cancelled = true;
@@ -476,8 +612,6 @@ LaunchResult Launcher::run()
         std::vector<pollfd> fds;
         fds.push_back({d->listenFd, POLLIN, 0});
         fds.push_back({d->wakePipe[0], POLLIN, 0});
-        if (haveEvents)
-            fds.push_back({events.fd(), POLLIN, 0});
         int waitMs = 50;
         if (deadlineNs && !stopping)
             waitMs = int(std::clamp<qint64>((deadlineNs - now) / 1000000, 0, 50));
@@ -489,9 +623,12 @@ LaunchResult Launcher::run()
             while (::read(d->wakePipe[0], buf, sizeof buf) > 0) {
             }
         }
-        if (haveEvents && (fds[2].revents & POLLIN))
-            events.drain();
     }
+    // The events' thread may have killed the tree so fast that it was gone before this loop
+    // looked at the count again.
+    if (const int count = overLimitCount.load(); count > 0)
+        noteProcessLimit(size_t(count));
+    events.stop();
     if (haveEvents)
         events.drain();
     // Every writer is gone, so every sink reaches end of file and its thread ends.

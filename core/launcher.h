@@ -11,6 +11,8 @@
 
 namespace initscope {
 
+inline constexpr int kDefaultMaxProcesses = 4096;
+
 struct LaunchSpec {
     QStringList argv;          // argv[0] is looked up in PATH of `environment` when bare
     QStringList environment;   // complete environment of the root, NAME=value, injection included
@@ -24,6 +26,9 @@ struct LaunchSpec {
     QStringList stopOnOutput;
     // The most output of one process that is recorded; the rest is passed on and counted.
     qint64 outputCapBytes = 256ll << 20;
+    // The most processes the tree may have at once (0: no limit); past it the tree is killed
+    // (docs/recording.md, "Fork storms").
+    int maxProcesses = kDefaultMaxProcesses;
 };
 
 struct LaunchResult {
@@ -37,6 +42,8 @@ struct LaunchResult {
     bool stoppedByRule = false; // a line matched LaunchSpec::stopOnOutput
     QString stopLine;           // that line
     bool processEventsAvailable = false; // kernel process events gave every exit status
+    bool processLimitHit = false; // the tree had more than LaunchSpec::maxProcesses; killed
+    int processesSeen = 0;        // how many it had at once when that was noticed
 };
 
 // One launch, blocking in run(). The process that calls run() becomes a child subreaper and
@@ -60,6 +67,10 @@ private:
     struct Private;
     std::unique_ptr<Private> d;
 };
+
+// The program the launcher runs for argv[0] `name`: looked up in the PATH of `environment` when
+// it has no '/', as execvpe would; `name` itself when nothing is found.
+QString resolveTargetProgram(const QString &name, const QStringList &environment);
 
 // Name of the raw record file the launcher writes in the run directory.
 inline constexpr char kLauncherRecordFile[] = "launcher.rec";

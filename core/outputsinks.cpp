@@ -143,19 +143,25 @@ struct OutputSinks::Private {
         appendRecord(recordFd, iov, 3);
     }
 
-    // Passes bytes on. False when the destination is gone (its reader closed it).
-    static bool forward(int fd, const char *data, size_t len)
+    // Passes bytes on: 0 when they all went, else the error that stopped them (EPIPE: the
+    // destination's reader is gone). A destination that is full waits, as the writer would.
+    static int forward(int fd, const char *data, size_t len)
     {
         while (len > 0) {
             const ssize_t w = ::write(fd, data, len);
             if (w < 0 && errno == EINTR)
                 continue;
+            if (w < 0 && errno == EAGAIN) {
+                pollfd p{fd, POLLOUT, 0};
+                ::poll(&p, 1, 1000);
+                continue;
+            }
             if (w <= 0)
-                return false;
+                return w < 0 ? errno : EIO;
             data += w;
             len -= size_t(w);
         }
-        return true;
+        return 0;
     }
 
     void pump(Sink *s)
@@ -179,11 +185,17 @@ struct OutputSinks::Private {
             if (const size_t kept = allowance(*s, size_t(n)); kept > 0)
                 record(*s, buffer.get(), kept);
             watch(s, buffer.get(), size_t(n));
-            if (destinationOpen && !forward(s->destFd, buffer.get(), size_t(n))) {
-                // Without the recorder the writer would now get EPIPE/SIGPIPE; closing our read
-                // end gives it exactly that.
-                destinationOpen = false;
-                break;
+            if (destinationOpen) {
+                const int failed = forward(s->destFd, buffer.get(), size_t(n));
+                if (failed == EPIPE) {
+                    // Without the recorder the writer would now get EPIPE/SIGPIPE; closing our
+                    // read end gives it exactly that.
+                    break;
+                }
+                // Any other failure (a destination that cannot be written, such as initscope's
+                // own stdout closed by its caller) ends the passing on, not the recording: the
+                // writer goes on, and every byte it writes is still kept.
+                destinationOpen = failed == 0;
             }
         }
         std::lock_guard lock(mutex);

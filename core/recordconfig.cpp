@@ -152,6 +152,8 @@ QJsonObject recordConfigToJson(const RecordOptions &options)
         o.insert(QStringLiteral("stopOnOutput"), QJsonArray::fromStringList(options.stopOnOutput));
     if (!options.collect.isEmpty())
         o.insert(QStringLiteral("collect"), QJsonArray::fromStringList(options.collect));
+    if (options.redaction.toJson() != RedactionPolicy().toJson())
+        o.insert(QStringLiteral("redaction"), options.redaction.toJson());
     return o;
 }
 
@@ -179,7 +181,7 @@ bool applyRecordConfig(const QJsonObject &o, RecordOptions *options, QString *er
                                       QStringLiteral("timeoutSeconds"), QStringLiteral("shims"),
                                       QStringLiteral("injection"), QStringLiteral("output"),
                                       QStringLiteral("preset"), QStringLiteral("stopOnOutput"),
-                                      QStringLiteral("collect")};
+                                      QStringLiteral("collect"), QStringLiteral("redaction")};
     for (auto it = o.begin(); it != o.end(); ++it) {
         if (!known.contains(it.key()))
             return fail(QStringLiteral("unknown key \"%1\"").arg(it.key()));
@@ -241,6 +243,13 @@ bool applyRecordConfig(const QJsonObject &o, RecordOptions *options, QString *er
             options->shims.append({sh.value(QStringLiteral("path")).toString(),
                                    sh.value(QStringLiteral("soname")).toString()});
         }
+    }
+    const QJsonValue redaction = o.value(QStringLiteral("redaction"));
+    if (!redaction.isUndefined()) {
+        QString why;
+        if (!redaction.isObject() || !RedactionPolicy::fromJson(redaction.toObject(), &options->redaction, &why))
+            return fail(redaction.isObject() ? QStringLiteral("\"redaction\": %1").arg(why)
+                                             : QStringLiteral("\"redaction\" must be an object"));
     }
     const QJsonValue inject = o.value(QStringLiteral("injection"));
     if (!inject.isUndefined()) {

@@ -6,6 +6,7 @@
 #include "elffacts.h"
 #include "machinefacts.h"
 #include "rawformat.h"
+#include "rawio.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -21,6 +22,8 @@
 #include <QSysInfo>
 #include <QTemporaryDir>
 
+#include <cstring>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -174,7 +177,7 @@ QByteArray recordOptionsToJson(const RecordOptions &options)
     // Secrets given with --env are redacted here as in the processes' environments; a retry
     // takes them from its own environment again (optionsOfRun).
     for (const QString &kv : options.setEnv)
-        set.insert(nameOf(kv), redactedValue(nameOf(kv), kv.mid(nameOf(kv).size() + 1)));
+        set.insert(nameOf(kv), options.redaction.redactValue(nameOf(kv), kv.mid(nameOf(kv).size() + 1)));
     QJsonObject env{{QStringLiteral("clean"), options.cleanEnv},
                     {QStringLiteral("set"), set},
                     {QStringLiteral("unset"), QJsonArray::fromStringList(options.unsetEnv)}};
@@ -198,6 +201,8 @@ QByteArray recordOptionsToJson(const RecordOptions &options)
         o.insert(QStringLiteral("preset"), options.preset);
     if (!options.collect.isEmpty())
         o.insert(QStringLiteral("collect"), QJsonArray::fromStringList(options.collect));
+    if (options.redaction.toJson() != RedactionPolicy().toJson())
+        o.insert(QStringLiteral("redaction"), options.redaction.toJson());
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
@@ -277,6 +282,7 @@ RecordResult Recording::record(const RecordOptions &options)
     spec.forwardOutput = options.forwardOutput;
     spec.stopOnOutput = options.stopOnOutput;
     spec.outputCapBytes = options.outputCapBytes;
+    spec.maxProcesses = options.maxProcesses;
 
     // The machine as the target is about to see it: PCI, kernel driver, device nodes, modules.
     Artifact machine;
@@ -285,6 +291,7 @@ RecordResult Recording::record(const RecordOptions &options)
     machine.content = QJsonDocument(machineFactsToJson(readMachineFacts())).toJson(QJsonDocument::Compact);
     machine.size = machine.content.size();
 
+    rawWriteLoss().reset();
     Launcher launcher(spec);
     m_launcher.store(&launcher);
     if (m_cancel.load())
@@ -316,6 +323,10 @@ RecordResult Recording::record(const RecordOptions &options)
     run.configJson = recordOptionsToJson(options);
     run.hostname = QSysInfo::machineHostName();
     run.recorderVersion = QStringLiteral(INITSCOPE_VERSION);
+    // The launcher's own knowledge of the root's end; the records say it too, unless the raw
+    // directory's disk was full by then.
+    run.exitCode = result.launch.exitCode;
+    run.exitSignal = result.launch.exitSignal;
     run.timedOut = result.launch.timedOut;
     run.cancelled = result.launch.cancelled;
     // The bundle's own facts are those of its first run; a run added later has its machine's
@@ -328,22 +339,81 @@ RecordResult Recording::record(const RecordOptions &options)
                                                                  : QStringLiteral("unavailable"));
     }
     IngestOptions ingestOptions;
+    ingestOptions.redaction = options.redaction;
     for (const ShimSpec &shim : shims)
         ingestOptions.artifacts.append(fileArtifact(QStringLiteral("shim"), shim.path));
     ingestOptions.artifacts.append(machine);
     ingestOptions.artifacts.append(collectFiles(options.collect, options.workingDirectory));
+    // A full disk under the raw directory: what is missing is said, in the bundle and to the user.
+    if (const RawWriteLoss &loss = rawWriteLoss(); loss.lostRecords > 0) {
+        result.rawLoss = QStringLiteral("the raw directory %1 could not take more records (%2): %3 records "
+                                        "(%4 bytes) of output, exits and process events that came after are missing")
+                             .arg(rawDir.path(), QString::fromLocal8Bit(strerror(loss.error)))
+                             .arg(qint64(loss.lostRecords))
+                             .arg(qint64(loss.lostBytes));
+    } else if (struct statvfs fs {}; ::statvfs(QFile::encodeName(rawDir.path()).constData(), &fs) == 0
+                                     && fs.f_bavail == 0) {
+        result.rawLoss = QStringLiteral("the disk of the raw directory %1 was full when the run ended: records "
+                                        "the target's processes wrote after it filled up are missing")
+                             .arg(rawDir.path());
+    }
+    if (!result.rawLoss.isEmpty())
+        ingestOptions.notes.append(result.rawLoss);
     if (result.launch.stoppedByRule)
         ingestOptions.notes.append(QStringLiteral("stopped by the run's stop rule: a line matched: %1").arg(result.launch.stopLine));
-    QString ingestError;
-    if (!ingestRunDirectory(rawDir.path(), run, *writer, ingestOptions, &result.stats,
-                            &ingestError)) {
-        result.error = ingestError + QStringLiteral(" (raw records kept in %1)").arg(rawDir.path());
-        writer->abort();
-        return result;
-    }
-    if (!writer->commit(&bundleError)) {
-        result.error = bundleError.message +
-                       QStringLiteral(" (raw records kept in %1)").arg(rawDir.path());
+    // Ingest into writer and commit it; false with *why.
+    auto save = [&](BundleWriter &into, bool appending, QString *why) {
+        QString ingestError;
+        result.stats = IngestStats();
+        if (!ingestRunDirectory(rawDir.path(), run, into, ingestOptions, &result.stats, &ingestError)) {
+            *why = ingestError;
+            into.abort();
+            return false;
+        }
+        // What was redacted, added to what earlier runs of the bundle had redacted.
+        RedactionSummary redacted = result.stats.redaction;
+        if (appending) {
+            BundleError ignored;
+            if (auto before = BundleReader::open(result.bundlePath, &ignored))
+                redacted.merge(RedactionSummary::fromJson(
+                    QJsonDocument::fromJson(before->metadata().value(QStringLiteral("redaction")).toUtf8()).object()));
+        }
+        into.setMetadata(QStringLiteral("redaction"),
+                         QString::fromUtf8(QJsonDocument(redacted.toJson(options.redaction)).toJson(QJsonDocument::Compact)));
+        BundleError commitError;
+        if (!into.commit(&commitError)) {
+            *why = commitError.message;
+            return false;
+        }
+        return true;
+    };
+    QString why;
+    if (!save(*writer, options.appendToOutput, &why)) {
+        // The records are safe in the raw directory; the bundle's own folder may be what failed
+        // (a full disk). Try once more beside the raw records, as a bundle of this run alone.
+        result.saveError = why;
+        result.requestedPath = result.bundlePath;
+        // Inside the raw directory, which only the user can enter (0700): the recording may hold
+        // what the user would not leave in a shared /tmp.
+        const QString rescue = rawDir.path() + QLatin1Char('/') + QFileInfo(result.bundlePath).fileName();
+        BundleError rescueError;
+        auto second = BundleWriter::create(rescue, &rescueError);
+        QString secondWhy;
+        if (second) {
+            second->setMetadata(QStringLiteral("created_by"), QStringLiteral("initscope " INITSCOPE_VERSION));
+            second->setMetadata(QStringLiteral("kernel"), QSysInfo::kernelVersion());
+            second->setMetadata(QStringLiteral("process_events"),
+                                result.launch.processEventsAvailable ? QStringLiteral("available")
+                                                                     : QStringLiteral("unavailable"));
+        }
+        if (!second || !save(*second, false, &secondWhy)) {
+            result.error = why + QStringLiteral(" (raw records kept in %1)").arg(rawDir.path());
+            return result;
+        }
+        result.bundlePath = rescue;
+        // The raw records stay: they are what the bundle that failed would have held.
+        result.status = RecordResult::Status::Saved;
+        result.runId = result.stats.runId;
         return result;
     }
     result.status = RecordResult::Status::Saved;

@@ -60,6 +60,11 @@ struct RecordOptions {
     // The most output of one process kept in the bundle; the rest is passed on, counted and
     // noted (docs/recording.md, "Output floods").
     qint64 outputCapBytes = 256ll << 20;
+    // The most processes the tree may have at once; past it the tree is killed and the run
+    // saved, marked so (docs/recording.md, "Fork storms"). 0: no limit.
+    int maxProcesses = kDefaultMaxProcesses;
+    // Which values are secret (docs/reliability.md, "Secrets"): redacted in the bundle.
+    RedactionPolicy redaction;
 };
 
 // Presets (docs/run-config.md): "probe", "ollama", "custom". Fills options as the preset says;
@@ -98,6 +103,14 @@ struct RecordResult {
     QString bundlePath;
     qint64 runId = -1;         // the run's id in the bundle, when saved
     QString rawDirectory;      // kept when ingest failed or keepRawRecords was set
+    // Set when the bundle could not be written where it was asked for (a full disk, a folder
+    // that became unwritable): why, and that path; bundlePath is then where the recording was
+    // saved instead, beside the raw records (status Saved), or status is Failed.
+    QString saveError;
+    QString requestedPath;
+    // Set when the raw directory's disk filled up during the run: what is missing (also a
+    // recorder.note of the run).
+    QString rawLoss;
     LaunchResult launch;
     IngestStats stats;
 };

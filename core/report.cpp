@@ -245,30 +245,41 @@ QList<ReportProcess> orderTree(QList<Process> procs)
     QList<ReportProcess> rows;
     rows.reserve(procs.size());
     QList<bool> placed(procs.size(), false);
-    // A chain is an image and its exec successors; recursion only goes one level per fork
-    // generation, never per exec.
-    auto placeChain = [&](auto &&self, int head, int depth, int treeParent) -> void {
-        bool first = true;
-        for (int cur = head; cur >= 0 && !placed[cur]; cur = execNext[cur]) {
-            placed[cur] = true;
+    // Depth first without recursion, so that a chain of any depth cannot exhaust the stack:
+    // an image's row, then the subtrees of its children in order, then its exec successor.
+    struct Pending {
+        int image;
+        int depth;
+        int treeParent;
+        bool execRow;
+    };
+    QList<Pending> stack;
+    auto placeFrom = [&](int start) {
+        stack.append({start, 0, -1, false});
+        while (!stack.isEmpty()) {
+            const Pending at = stack.takeLast();
+            if (at.image < 0 || placed[at.image])
+                continue;
+            placed[at.image] = true;
             ReportProcess row;
-            row.process = procs[cur];
-            row.depth = depth;
-            row.treeParent = treeParent;
-            row.execRow = !first;
-            first = false;
+            row.process = procs[at.image];
+            row.depth = at.depth;
+            row.treeParent = at.treeParent;
+            row.execRow = at.execRow;
             const int rowIndex = int(rows.size());
             rows.append(std::move(row));
-            for (int child : std::as_const(children[cur]))
-                self(self, child, depth + 1, rowIndex);
+            stack.append({execNext[at.image], at.depth, at.treeParent, true});
+            const QList<int> &kids = children[at.image];
+            for (auto it = kids.crbegin(); it != kids.crend(); ++it)
+                stack.append({*it, at.depth + 1, rowIndex, false});
         }
     };
     for (int r : std::as_const(roots))
-        placeChain(placeChain, r, 0, -1);
+        placeFrom(r);
     // Whatever a broken parent/exec link left out (a cycle) still gets a row.
     for (int i = 0; i < procs.size(); ++i) {
         if (!placed[i])
-            placeChain(placeChain, i, 0, -1);
+            placeFrom(i);
     }
     return rows;
 }

@@ -2,6 +2,8 @@
 // report so that the shapes users and scripts read are in one place.
 #include "report.h"
 
+#include "displaytext.h"
+
 #include <QHash>
 
 #include <QDateTime>
@@ -23,35 +25,14 @@ constexpr int kTextLineLimit = 200; // characters of an error line shown in the 
 constexpr int kLabelLimit = 90;     // characters of a process label in the tree
 constexpr int kPayloadLimit = 80;
 
-// Control characters would move the cursor or recolour the terminal; show C0 ones and DEL as
-// their Unicode "control picture" and C1 ones (which some terminals obey, CSI among them) as
-// an escape. Tabs stay: they are common in real output and harmless.
-QString visible(QStringView s)
-{
-    QString out;
-    out.reserve(s.size());
-    for (QChar c : s) {
-        const char16_t u = c.unicode();
-        if (u < 0x20 && u != u'\t')
-            out.append(QChar(char16_t(0x2400 + u)));
-        else if (u == 0x7f)
-            out.append(QChar(char16_t(0x2421)));
-        else if (u >= 0x80 && u <= 0x9f)
-            out.append(QStringLiteral("\\x%1").arg(int(u), 2, 16, QLatin1Char('0')));
-        else
-            out.append(c);
-    }
-    return out;
-}
+constexpr int kCommandLimit = 500;   // characters of the run's command line
+constexpr int kTreeIndentLimit = 24; // tree levels drawn as columns; deeper ones say their depth
 
-QString shorten(const QString &s, int limit)
+// Every string of the bundle reaches the text through this (core/displaytext.h): escaped so
+// that nothing in it acts on the terminal, and cut to the space its line has.
+QString shorten(QStringView s, int limit)
 {
-    if (s.size() <= limit)
-        return s;
-    qsizetype cut = limit;
-    if (s.at(cut - 1).isHighSurrogate())
-        --cut;
-    return s.left(cut) + QStringLiteral("…");
+    return display::elide(s, limit);
 }
 
 QString shellQuote(const QString &arg)
@@ -87,7 +68,7 @@ QString processLabel(const ReportProcess &rp)
     label += shellQuote(exe);
     if (p.argv.size() > 1)
         label += QLatin1Char(' ') + commandLine(p.argv.mid(1));
-    return shorten(visible(label), kLabelLimit);
+    return shorten(label, kLabelLimit);
 }
 
 QString runResult(const Run &run)
@@ -141,18 +122,27 @@ QList<QString> treePrefixes(const QList<ReportProcess> &rows)
         parentsSeen.insert(rows[i].treeParent);
     }
 
+    // Each row's columns are its tree parent's plus one, made once per row (rows come after
+    // their tree parent). Deeper than kTreeIndentLimit the columns stop and the depth is said:
+    // a chain thousands of levels deep stays one short line per process.
+    QList<QString> columns(rows.size());
     QList<QString> prefixes(rows.size());
     for (int i = 0; i < rows.size(); ++i) {
         const ReportProcess &r = rows[i];
         if (r.depth == 0)
             continue;
         const bool last = lastChain[chainHead[i]];
-        QString prefix = r.execRow ? (last ? QStringLiteral("   ") : QStringLiteral("│  "))
-                                   : (last ? QStringLiteral("└─ ") : QStringLiteral("├─ "));
-        for (int a = r.treeParent; a >= 0 && rows[a].depth > 0; a = rows[a].treeParent)
-            prefix.prepend(lastChain[chainHead[a]] ? QStringLiteral("   ")
-                                                   : QStringLiteral("│  "));
-        prefixes[i] = prefix;
+        const QString connector = r.execRow ? (last ? QStringLiteral("   ") : QStringLiteral("│  "))
+                                            : (last ? QStringLiteral("└─ ") : QStringLiteral("├─ "));
+        const QString inherited =
+            r.treeParent >= 0 && rows[r.treeParent].depth > 0 ? columns[r.treeParent] : QString();
+        if (r.depth > kTreeIndentLimit) {
+            prefixes[i] = QStringLiteral("[depth %1] ").arg(r.depth) + connector;
+            continue;
+        }
+        prefixes[i] = inherited + connector;
+        if (r.depth < kTreeIndentLimit)
+            columns[i] = inherited + (last ? QStringLiteral("   ") : QStringLiteral("│  "));
     }
     return prefixes;
 }
@@ -211,14 +201,14 @@ QString formatReportText(const Report &report)
     QStringList out;
 
     out.append(run.name.isEmpty() ? QStringLiteral("Run %1").arg(run.id)
-                                  : QStringLiteral("Run %1: %2").arg(run.id).arg(visible(run.name)));
-    out.append(QStringLiteral("  command   %1").arg(visible(commandLine(run.command))));
+                                  : QStringLiteral("Run %1: %2").arg(run.id).arg(shorten(run.name, kLabelLimit)));
+    out.append(QStringLiteral("  command   %1").arg(shorten(commandLine(run.command), kCommandLimit)));
     QString started = run.startRealtimeNs > 0
                           ? wallTime(run.startRealtimeNs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")) +
                                 QStringLiteral(" UTC")
                           : QStringLiteral("unknown");
     if (!run.hostname.isEmpty())
-        started += QStringLiteral(" on ") + visible(run.hostname);
+        started += QStringLiteral(" on ") + shorten(run.hostname, kLabelLimit);
     out.append(QStringLiteral("  started   %1").arg(started));
     out.append(QStringLiteral("  duration  %1 ms").arg(formatMs(run.durationNs)));
     out.append(QStringLiteral("  result    %1").arg(runResult(run)));
@@ -257,11 +247,12 @@ QString formatReportText(const Report &report)
                        .arg(QStringLiteral("end"), we)
                        .arg(QStringLiteral("process"), -int(wl)));
         for (int i = 0; i < rows.size(); ++i) {
-            out.append(QStringLiteral("  %1  %2  %3  %4")
+            // The label (the bundle's text) goes in last: a "%4" in it stays text.
+            out.append(QStringLiteral("  %1  %2  %4  %3")
                            .arg(starts[i], ws)
                            .arg(ends[i], we)
-                           .arg(labels[i], -int(wl))
-                           .arg(describeEnd(rows[i].process)));
+                           .arg(describeEnd(rows[i].process))
+                           .arg(labels[i], -int(wl)));
         }
     }
     out.append(QString());
@@ -287,10 +278,12 @@ QString formatReportText(const Report &report)
         }
         for (int i = 0; i < rp.errorLines.size(); ++i) {
             const ErrorLine &e = rp.errorLines[i];
-            QString text = visible(e.text);
-            if (text.size() > kTextLineLimit)
-                text = shorten(text, kTextLineLimit) +
-                       QStringLiteral(" [%1 characters in full, see --json]").arg(e.text.size());
+            // Valid text is the bytes decoded; other bytes are shown as \xNN, as they are.
+            qsizetype omitted = 0;
+            QString text = e.utf8Valid ? display::escapeBytes(e.text.toUtf8(), kTextLineLimit, &omitted)
+                                       : display::escapeBytes(e.line.bytes, kTextLineLimit, &omitted);
+            if (omitted > 0)
+                text += QStringLiteral("… [%1 characters in full, see --json]").arg(e.text.size());
             if (!e.utf8Valid)
                 text += QStringLiteral(" [not valid UTF-8]");
             out.append(QStringLiteral("    %1  %2 ms  %3")
@@ -311,9 +304,9 @@ QString formatReportText(const Report &report)
         anyMissing = true;
         out.append(QStringLiteral("  %1 — %2").arg(processLabel(rp), describeEnd(rp.process)));
         for (const LibSearch &search : rp.failedSearches) {
-            QString head = QStringLiteral("    %1 ms  %2").arg(formatMs(search.tsNs), visible(search.name));
+            QString head = QStringLiteral("    %1 ms  %2").arg(formatMs(search.tsNs), shorten(search.name, kTextLineLimit));
             if (!search.requester.isEmpty())
-                head += QStringLiteral(", asked for by %1").arg(visible(search.requester));
+                head += QStringLiteral(", asked for by %1").arg(shorten(search.requester, kTextLineLimit));
             head += search.steps.size() == 1
                         ? QStringLiteral(": not found, 1 path tried")
                         : QStringLiteral(": not found, %1 paths tried").arg(search.steps.size());
@@ -333,7 +326,7 @@ QString formatReportText(const Report &report)
                                                           : QStringLiteral(", absent"));
                 out.append(QStringLiteral("      %1  %2%3")
                                .arg(searchOriginName(step.origin), -int(wo))
-                               .arg(visible(step.path), state));
+                               .arg(shorten(step.path, kTextLineLimit), state));
             }
         }
     }
@@ -348,10 +341,8 @@ QString formatReportText(const Report &report)
             continue;
         anyCalls = true;
         out.append(QStringLiteral("  %1 — %2 calls, %3 resolutions through cuGetProcAddress (%4 found)")
-                       .arg(processLabel(rp))
-                       .arg(rp.gpuCallCount)
-                       .arg(rp.resolutions)
-                       .arg(rp.resolutionsFound));
+                       .arg(processLabel(rp), QString::number(rp.gpuCallCount), QString::number(rp.resolutions),
+                            QString::number(rp.resolutionsFound)));
         for (const Event &e : rp.gpuCalls) {
             const QJsonObject payload = QJsonDocument::fromJson(e.payload).object();
             QString line = payload.value(QStringLiteral("summary")).toString(e.name);
@@ -367,7 +358,7 @@ QString formatReportText(const Report &report)
             out.append(QStringLiteral("    %1 ms  %2%3")
                            .arg(formatMs(e.tsNs), 10)
                            .arg(ok ? QStringLiteral("  ") : QStringLiteral("! "))
-                           .arg(shorten(visible(line), kTextLineLimit)));
+                           .arg(shorten(line, kTextLineLimit)));
         }
         if (rp.gpuCalls.size() == kGpuCallLimit)
             out.append(QStringLiteral("    … more in the bundle (initscope report --json, or the GUI's Events tab)"));
@@ -391,32 +382,32 @@ QString formatReportText(const Report &report)
             out.append(QStringLiteral("    (no events recorded)"));
             continue;
         }
-        QStringList names;
+        QStringList names, kinds;
         qsizetype wt = 0, wk = 0, wn = 0;
         for (const Event &e : rp.lastEvents) {
-            QString name = visible(e.name);
+            QString name = e.name;
             if (e.durNs > 0)
                 name += QStringLiteral(" (%1 ms)").arg(formatMs(e.durNs));
             names.append(shorten(name, kLabelLimit));
+            kinds.append(shorten(e.kind, kLabelLimit));
             wt = std::max(wt, formatMs(e.tsNs).size());
-            wk = std::max(wk, e.kind.size());
+            wk = std::max(wk, kinds.last().size());
             wn = std::max(wn, names.last().size());
         }
         for (int i = 0; i < rp.lastEvents.size(); ++i) {
             const Event &e = rp.lastEvents[i];
             const bool payload = !e.payload.isEmpty() && e.payload != "{}";
-            QString line = QStringLiteral("    %1 ms  %2  %3")
-                               .arg(formatMs(e.tsNs), wt)
-                               .arg(visible(e.kind), -int(wk))
-                               .arg(names[i], payload ? -int(wn) : 0);
+            QString line = QStringLiteral("    %1 ms  ").arg(formatMs(e.tsNs), wt) +
+                           kinds[i].leftJustified(wk) + QStringLiteral("  ") +
+                           (payload ? names[i].leftJustified(wn) : names[i]);
             // A traced call reads best as its decoded one-line summary.
             const QString summary =
                 QJsonDocument::fromJson(e.payload).object().value(QStringLiteral("summary")).toString();
             if (!summary.isEmpty())
-                line += QStringLiteral("  ") + shorten(visible(summary), kTextLineLimit);
+                line += QStringLiteral("  ") + shorten(summary, kTextLineLimit);
             else if (payload)
                 line += QStringLiteral("  ") +
-                        shorten(visible(QString::fromUtf8(e.payload)), kPayloadLimit);
+                        display::elideBytes(e.payload, kPayloadLimit);
             out.append(line);
         }
     }

@@ -1,6 +1,8 @@
 // Retry variations (docs/diff.md).
 #include "retry.h"
 
+#include "displaytext.h"
+
 #include "ingest.h"
 
 #include <QFileInfo>
@@ -215,25 +217,31 @@ bool applyEnvironmentEdits(RetryVariation *variation, const QStringList &set, co
 
 QString describeRetry(const RecordOptions &o)
 {
+    // Shown to a person who decides whether to run it: every value comes from a bundle that
+    // may be a stranger's, so each is escaped on its own (core/displaytext.h); a line break or a
+    // bidi override in a value cannot fake or hide a line.
+    constexpr qsizetype kShownChars = 2000;
+    auto shown = [](const QString &value) { return display::elide(value, kShownChars); };
     QStringList words;
     for (const QString &a : o.command)
-        words << shellWord(a);
+        words << shown(shellWord(a));
     QString out = QStringLiteral("command      %1\n").arg(words.join(QLatin1Char(' ')));
     if (!o.workingDirectory.isEmpty())
-        out += QStringLiteral("directory    %1\n").arg(o.workingDirectory);
+        out += QStringLiteral("directory    %1\n").arg(shown(o.workingDirectory));
     out += QStringLiteral("environment  %1\n")
                .arg(o.cleanEnv ? QStringLiteral("a minimal one: %1 from this machine's, then")
                                      .arg(kCleanEnvironment.join(QLatin1Char(' ')))
                                : QStringLiteral("this machine's, then"));
     for (const QString &kv : o.setEnv)
-        out += QStringLiteral("  set        %1\n").arg(kv);
+        out += QStringLiteral("  set        %1\n").arg(shown(kv));
     for (const QString &name : o.unsetEnv)
-        out += QStringLiteral("  unset      %1\n").arg(name);
+        out += QStringLiteral("  unset      %1\n").arg(shown(name));
     if (o.setEnv.isEmpty() && o.unsetEnv.isEmpty())
         out += QStringLiteral("  nothing set or unset\n");
     for (const ShimSpec &s : o.shims)
         out += QStringLiteral("shim         %1%2 (%3)\n")
-                   .arg(s.path, s.soname.isEmpty() ? QString() : QStringLiteral(" as ") + s.soname, injectModeName(o.inject));
+                   .arg(shown(s.path), s.soname.isEmpty() ? QString() : QStringLiteral(" as ") + shown(s.soname),
+                        injectModeName(o.inject));
     out += QStringLiteral("recorder     injected with LD_AUDIT (libinitscope_recorder.so)\n");
     if (o.timeoutSeconds)
         out += QStringLiteral("timeout      %1 s\n").arg(*o.timeoutSeconds);

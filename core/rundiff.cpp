@@ -1,6 +1,8 @@
 // Run diff (docs/diff.md).
 #include "rundiff.h"
 
+#include "displaytext.h"
+
 #include "bundle.h"
 #include "callpayload.h"
 #include "diagnosis.h"
@@ -506,33 +508,39 @@ RunDiff diffRuns(const DiffSide &da, const DiffSide &db, const DiffOptions &opti
     return d;
 }
 
+namespace {
+constexpr qsizetype kDiffLineChars = 400;
+} // namespace
+
 QString formatRunDiffText(const RunDiff &d)
 {
-    QString out = QStringLiteral("A  %1\nB  %2\n\n").arg(d.labelA, d.labelB);
+    // Every string here comes from one of the two bundles: each line of it is escaped and cut to
+    // one line of the terminal's worth (core/displaytext.h); --json keeps them whole.
+    const auto shown = [](const QString &text, qsizetype limit = kDiffLineChars) { return display::elide(text, limit); };
+    QString out = QStringLiteral("A  %1\nB  %2\n\n").arg(shown(d.labelA), shown(d.labelB));
     if (d.equivalent())
         return out + QStringLiteral("Equivalent: the same processes, calls, results, libraries, environment, output and diagnosis.\n");
-    auto describe = [](const CallDifference &c) {
+    auto describe = [&](const CallDifference &c) {
         switch (c.kind) {
         case CallDifference::Kind::OnlyInA:
-            return QStringLiteral("%1 → %2 in A, not made in B").arg(c.call, c.resultA);
+            return shown(QStringLiteral("%1 → %2 in A, not made in B").arg(c.call, c.resultA));
         case CallDifference::Kind::OnlyInB:
-            return QStringLiteral("%1 → %2 in B, not made in A").arg(c.call, c.resultB);
+            return shown(QStringLiteral("%1 → %2 in B, not made in A").arg(c.call, c.resultB));
         case CallDifference::Kind::ResultDiffers:
-            return QStringLiteral("%1 → %2 in A, %3 in B").arg(c.call, c.resultA, c.resultB);
+            return shown(QStringLiteral("%1 → %2 in A, %3 in B").arg(c.call, c.resultA, c.resultB));
         case CallDifference::Kind::AnswerDiffers:
             break;
         }
-        return QStringLiteral("%1 answered by %2 in A, %3 in B").arg(c.call, c.answerA, c.answerB);
+        return shown(QStringLiteral("%1 answered by %2 in A, %3 in B").arg(c.call, c.answerA, c.answerB));
     };
     if (d.first)
         out += QStringLiteral("First divergence  %1 (A at %2 ms, B at %3 ms; events #%4 / #%5)\n\n")
-                   .arg(describe(*d.first), formatMs(d.first->tsA), formatMs(d.first->tsB))
-                   .arg(d.first->eventA)
-                   .arg(d.first->eventB);
+                   .arg(describe(*d.first), formatMs(d.first->tsA), formatMs(d.first->tsB),
+                        QString::number(d.first->eventA), QString::number(d.first->eventB));
     out += QStringLiteral("Processes\n");
     for (const ProcessPair &p : d.processes)
         out += QStringLiteral("  %1  %2 ↔ %3\n")
-                   .arg(p.role, p.a < 0 ? QStringLiteral("—") : QStringLiteral("pid %1").arg(p.pidA),
+                   .arg(shown(p.role), p.a < 0 ? QStringLiteral("—") : QStringLiteral("pid %1").arg(p.pidA),
                         p.b < 0 ? QStringLiteral("—") : QStringLiteral("pid %1").arg(p.pidB));
     out += QStringLiteral("\nCalls  %1 aligned and equal, %2 different\n").arg(d.alignedCalls).arg(d.calls.size());
     for (int i = 0; i < d.calls.size() && i < 40; ++i)
@@ -541,14 +549,14 @@ QString formatRunDiffText(const RunDiff &d)
         out += QStringLiteral("  … %1 more\n").arg(d.calls.size() - 40);
     if (!d.resolverOnlyA.isEmpty() || !d.resolverOnlyB.isEmpty())
         out += QStringLiteral("\nResolved through cuGetProcAddress in A only: %1\nin B only: %2\n")
-                   .arg(d.resolverOnlyA.isEmpty() ? QStringLiteral("—") : d.resolverOnlyA.join(QStringLiteral(", ")),
-                        d.resolverOnlyB.isEmpty() ? QStringLiteral("—") : d.resolverOnlyB.join(QStringLiteral(", ")));
+                   .arg(d.resolverOnlyA.isEmpty() ? QStringLiteral("—") : shown(d.resolverOnlyA.join(QStringLiteral(", ")), 4000),
+                        d.resolverOnlyB.isEmpty() ? QStringLiteral("—") : shown(d.resolverOnlyB.join(QStringLiteral(", ")), 4000));
     auto section = [&](const QString &title, const QStringList &lines) {
         if (lines.isEmpty())
             return;
         out += QStringLiteral("\n%1\n").arg(title);
         for (int i = 0; i < lines.size() && i < 30; ++i)
-            out += QStringLiteral("  %1\n").arg(lines[i]);
+            out += QStringLiteral("  %1\n").arg(shown(lines[i]));
         if (lines.size() > 30)
             out += QStringLiteral("  … %1 more\n").arg(lines.size() - 30);
     };
@@ -558,7 +566,7 @@ QString formatRunDiffText(const RunDiff &d)
     section(QStringLiteral("Output only in A"), d.outputOnlyA);
     section(QStringLiteral("Output only in B"), d.outputOnlyB);
     if (d.diagnosisA != d.diagnosisB)
-        out += QStringLiteral("\nDiagnosis\n  A: %1\n  B: %2\n").arg(d.diagnosisA, d.diagnosisB);
+        out += QStringLiteral("\nDiagnosis\n  A: %1\n  B: %2\n").arg(shown(d.diagnosisA), shown(d.diagnosisB));
     return out;
 }
 

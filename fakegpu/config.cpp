@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace fakegpu {
@@ -37,6 +38,7 @@ constexpr ModeName kModes[] = {
     {Mode::NoVmm, "no-vmm"},
     {Mode::CrashInInit, "crash-in-init"},
     {Mode::HangInInit, "hang-in-init"},
+    {Mode::AbortInInit, "abort-in-init"},
 };
 
 void writeLine(const char *format, va_list args)
@@ -142,7 +144,7 @@ bool apply(Config *c, const char *key, const char *value, const char *where)
         }
         complain("%s: unknown mode \"%s\" (known: healthy, no-export-tables, no-getprocaddress-v2, "
                  "v1-resolver, old-driver, no-device, nvml-zero-memory, no-vmm, crash-in-init, "
-                 "hang-in-init)",
+                 "hang-in-init, abort-in-init)",
                  where, value);
         return false;
     }
@@ -210,6 +212,14 @@ bool apply(Config *c, const char *key, const char *value, const char *where)
             return true;
         }
         complain("%s: nvml_device_count \"%s\" is not 0 or 1 (the fake has one device)", where, value);
+        return false;
+    }
+    if (strcmp(key, "hang_in") == 0) {
+        if (strlen(value) < sizeof c->hangIn) {
+            snprintf(c->hangIn, sizeof c->hangIn, "%s", value);
+            return true;
+        }
+        complain("%s: hang_in is longer than %zu characters", where, sizeof c->hangIn - 1);
         return false;
     }
     if (strcmp(key, "trace") == 0) {
@@ -305,6 +315,7 @@ void load()
         {"INITSCOPE_FAKEGPU_UUID", "uuid"},
         {"INITSCOPE_FAKEGPU_INIT_RESULT", "init_result"},
         {"INITSCOPE_FAKEGPU_NVML_DEVICE_COUNT", "nvml_device_count"},
+        {"INITSCOPE_FAKEGPU_HANG_IN", "hang_in"},
     };
     for (const EnvKey &e : kEnv) {
         const char *value = getenv(e.variable);
@@ -385,6 +396,31 @@ void trace(const char *format, ...)
     va_start(args, format);
     writeLine(format, args);
     va_end(args);
+}
+
+void hangIfListed(const char *function)
+{
+    const char *list = config().hangIn;
+    const size_t length = strlen(function);
+    for (const char *p = list; *p;) {
+        const char *end = strchr(p, ',');
+        const size_t n = end ? size_t(end - p) : strlen(p);
+        if (n == length && strncmp(p, function, n) == 0) {
+            for (;;) {
+                struct timespec second = {1, 0};
+                nanosleep(&second, nullptr);
+            }
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+}
+
+void enter(const char *function)
+{
+    trace("%s", function);
+    hangIfListed(function);
 }
 
 void complain(const char *format, ...)

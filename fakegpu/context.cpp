@@ -50,7 +50,7 @@ using namespace fakegpu;
 
 CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!context)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -62,7 +62,7 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext *context, CUdevice device)
 
 CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (CUresult r = checkDevice(device); r != cu::Success)
         return r;
     int refs = __atomic_load_n(&g_primaryRefs, __ATOMIC_ACQUIRE);
@@ -76,13 +76,13 @@ CUresult cuDevicePrimaryCtxRelease_v2(CUdevice device)
 
 CUresult cuDevicePrimaryCtxRelease(CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     return cuDevicePrimaryCtxRelease_v2(device);
 }
 
 CUresult cuDevicePrimaryCtxGetState(CUdevice device, unsigned int *flags, int *active)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!flags || !active)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -94,7 +94,7 @@ CUresult cuDevicePrimaryCtxGetState(CUdevice device, unsigned int *flags, int *a
 
 CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice device, unsigned int flags)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (CUresult r = checkDevice(device); r != cu::Success)
         return r;
     __atomic_store_n(&g_primaryFlags, flags, __ATOMIC_RELEASE);
@@ -103,7 +103,7 @@ CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice device, unsigned int flags)
 
 CUresult cuDevicePrimaryCtxSetFlags(CUdevice device, unsigned int flags)
 {
-    trace("%s", __func__);
+    enter(__func__);
     // Before CUDA 11 the flags could not change while the context was active.
     if (CUresult r = checkDevice(device); r != cu::Success)
         return r;
@@ -114,7 +114,7 @@ CUresult cuDevicePrimaryCtxSetFlags(CUdevice device, unsigned int flags)
 
 CUresult cuDevicePrimaryCtxReset_v2(CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (CUresult r = checkDevice(device); r != cu::Success)
         return r;
     __atomic_store_n(&g_primaryRefs, 0, __ATOMIC_RELEASE);
@@ -124,13 +124,13 @@ CUresult cuDevicePrimaryCtxReset_v2(CUdevice device)
 
 CUresult cuDevicePrimaryCtxReset(CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     return cuDevicePrimaryCtxReset_v2(device);
 }
 
 CUresult cuCtxGetCurrent(CUcontext *context)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!context)
         return cu::InvalidValue;
     if (!cu::initialized())
@@ -141,7 +141,7 @@ CUresult cuCtxGetCurrent(CUcontext *context)
 
 CUresult cuCtxSetCurrent(CUcontext context)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     if (context && !isContext(context))
@@ -157,7 +157,7 @@ CUresult cuCtxSetCurrent(CUcontext context)
 
 CUresult cuCtxPushCurrent_v2(CUcontext context)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     if (!isContext(context))
@@ -170,7 +170,7 @@ CUresult cuCtxPushCurrent_v2(CUcontext context)
 
 CUresult cuCtxPopCurrent_v2(CUcontext *context)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     if (t_depth == 0 || !current())
@@ -183,7 +183,7 @@ CUresult cuCtxPopCurrent_v2(CUcontext *context)
 
 CUresult cuCtxGetDevice(CUdevice *device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!device)
         return cu::InvalidValue;
     if (!cu::initialized())
@@ -198,7 +198,7 @@ CUresult cuCtxGetDevice(CUdevice *device)
 // CUDA 13's spelling names the context; NULL means the current one.
 CUresult cuCtxGetDevice_v2(CUdevice *device, CUcontext context)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!context)
         return cuCtxGetDevice(device);
     if (!device)
@@ -213,7 +213,7 @@ CUresult cuCtxGetDevice_v2(CUdevice *device, CUcontext context)
 
 CUresult cuCtxSynchronize(void)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     return current() ? cu::Success : cu::InvalidContext;
@@ -221,7 +221,7 @@ CUresult cuCtxSynchronize(void)
 
 CUresult cuMemGetInfo_v2(size_t *free, size_t *total)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!free || !total)
         return cu::InvalidValue;
     if (!cu::initialized())
@@ -235,7 +235,7 @@ CUresult cuMemGetInfo_v2(size_t *free, size_t *total)
 
 CUresult cuMemGetInfo(unsigned int *free, unsigned int *total)
 {
-    trace("%s", __func__);
+    enter(__func__);
     size_t f = 0, t = 0;
     CUresult r = cuMemGetInfo_v2(free ? &f : nullptr, total ? &t : nullptr);
     if (r == cu::Success) {
@@ -248,7 +248,7 @@ CUresult cuMemGetInfo(unsigned int *free, unsigned int *total)
 CUresult cuMemGetAllocationGranularity(size_t *granularity, const CUmemAllocationProp *prop,
                                        int option)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!granularity || !prop || option < 0 || option > 1)
         return cu::InvalidValue;
     if (!cu::initialized())
@@ -260,7 +260,7 @@ CUresult cuMemGetAllocationGranularity(size_t *granularity, const CUmemAllocatio
 CUresult cuMemAddressReserve(CUdeviceptr *ptr, size_t size, size_t alignment, CUdeviceptr address,
                              unsigned long long flags)
 {
-    trace("%s", __func__);
+    enter(__func__);
     (void)address; // a hint the driver may ignore, and so does the fake
     if (!ptr || size == 0 || size % kGranularity || flags != 0 ||
         (alignment & (alignment - 1)) != 0)
@@ -280,7 +280,7 @@ CUresult cuMemAddressReserve(CUdeviceptr *ptr, size_t size, size_t alignment, CU
 
 CUresult cuMemAddressFree(CUdeviceptr ptr, size_t size)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     return ptr >= kAddressBase && size != 0 ? cu::Success : cu::InvalidValue;
@@ -289,7 +289,7 @@ CUresult cuMemAddressFree(CUdeviceptr ptr, size_t size)
 CUresult cuMemCreate(CUmemGenericAllocationHandle *handle, size_t size,
                      const CUmemAllocationProp *prop, unsigned long long flags)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!handle || !prop || size == 0 || size % kGranularity || flags != 0)
         return cu::InvalidValue;
     if (!cu::initialized())
@@ -302,7 +302,7 @@ CUresult cuMemCreate(CUmemGenericAllocationHandle *handle, size_t size,
 
 CUresult cuMemRelease(CUmemGenericAllocationHandle handle)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     return handle != 0 && handle < __atomic_load_n(&g_nextHandle, __ATOMIC_ACQUIRE)
@@ -313,7 +313,7 @@ CUresult cuMemRelease(CUmemGenericAllocationHandle handle)
 CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmemGenericAllocationHandle handle,
                   unsigned long long flags)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     if (ptr < kAddressBase || size == 0 || size % kGranularity || offset % kGranularity ||
@@ -324,7 +324,7 @@ CUresult cuMemMap(CUdeviceptr ptr, size_t size, size_t offset, CUmemGenericAlloc
 
 CUresult cuMemUnmap(CUdeviceptr ptr, size_t size)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     return ptr >= kAddressBase && size != 0 ? cu::Success : cu::InvalidValue;
@@ -332,7 +332,7 @@ CUresult cuMemUnmap(CUdeviceptr ptr, size_t size)
 
 CUresult cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAccessDesc *desc, size_t count)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!cu::initialized())
         return cu::NotInitialized;
     return ptr >= kAddressBase && size != 0 && desc && count != 0 ? cu::Success : cu::InvalidValue;
@@ -340,7 +340,7 @@ CUresult cuMemSetAccess(CUdeviceptr ptr, size_t size, const CUmemAccessDesc *des
 
 CUresult cuCtxSynchronize_v2(CUcontext context)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!context)
         return cuCtxSynchronize();
     if (!cu::initialized())

@@ -203,6 +203,7 @@ CUresult cuInit(unsigned int flags)
 {
     const Mode mode = driverMode();
     trace("cuInit(%u)", flags);
+    hangIfListed(__func__);
     if (!g_usable)
         return cu::NotInitialized;
     if (flags != 0)
@@ -218,6 +219,8 @@ CUresult cuInit(unsigned int flags)
         *reinterpret_cast<volatile int *>(address) = 1;
         return cu::NotInitialized;
     }
+    case Mode::AbortInInit:
+        abort();
     case Mode::HangInInit:
         for (;;) {
             struct timespec second = {1, 0};
@@ -238,6 +241,7 @@ CUresult cuInit(unsigned int flags)
 
 CUresult cuDriverGetVersion(int *version)
 {
+    hangIfListed(__func__);
     if (!version)
         return cu::InvalidValue;
     *version = reportedDriverVersion(config(), driverMode());
@@ -247,7 +251,7 @@ CUresult cuDriverGetVersion(int *version)
 
 CUresult cuGetErrorString(CUresult error, const char **text)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!text)
         return cu::InvalidValue;
     const ErrorText *e = findError(error);
@@ -257,7 +261,7 @@ CUresult cuGetErrorString(CUresult error, const char **text)
 
 CUresult cuGetErrorName(CUresult error, const char **text)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!text)
         return cu::InvalidValue;
     const ErrorText *e = findError(error);
@@ -267,7 +271,7 @@ CUresult cuGetErrorName(CUresult error, const char **text)
 
 CUresult cuDeviceGetCount(int *count)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!count)
         return cu::InvalidValue;
     if (!cu::initialized())
@@ -278,7 +282,7 @@ CUresult cuDeviceGetCount(int *count)
 
 CUresult cuDeviceGet(CUdevice *device, int ordinal)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!device)
         return cu::InvalidValue;
     if (!cu::initialized())
@@ -291,7 +295,7 @@ CUresult cuDeviceGet(CUdevice *device, int ordinal)
 
 CUresult cuDeviceGetAttribute(int *value, int attribute, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!value)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -304,7 +308,7 @@ CUresult cuDeviceGetAttribute(int *value, int attribute, CUdevice device)
 
 CUresult cuDeviceGetName(char *name, int length, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!name || length <= 0)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -315,7 +319,7 @@ CUresult cuDeviceGetName(char *name, int length, CUdevice device)
 
 CUresult cuDeviceTotalMem(unsigned int *bytes, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!bytes)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -328,7 +332,7 @@ CUresult cuDeviceTotalMem(unsigned int *bytes, CUdevice device)
 
 CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!bytes)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -339,7 +343,7 @@ CUresult cuDeviceTotalMem_v2(size_t *bytes, CUdevice device)
 
 CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!major || !minor)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -351,7 +355,7 @@ CUresult cuDeviceComputeCapability(int *major, int *minor, CUdevice device)
 
 CUresult cuDeviceGetPCIBusId(char *busId, int length, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!busId || length <= 0)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -363,7 +367,7 @@ CUresult cuDeviceGetPCIBusId(char *busId, int length, CUdevice device)
 
 CUresult cuDeviceGetByPCIBusId(CUdevice *device, const char *busId)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!device || !busId)
         return cu::InvalidValue;
     if (!cu::initialized())
@@ -381,7 +385,7 @@ CUresult cuDeviceGetByPCIBusId(CUdevice *device, const char *busId)
 
 CUresult cuDeviceGetUuid(CUuuid *uuid, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     if (!uuid)
         return cu::InvalidValue;
     if (CUresult r = checkDevice(device); r != cu::Success)
@@ -393,6 +397,6 @@ CUresult cuDeviceGetUuid(CUuuid *uuid, CUdevice device)
 // The _v2 spelling differs from v1 only for MIG instances, which this device has none of.
 CUresult cuDeviceGetUuid_v2(CUuuid *uuid, CUdevice device)
 {
-    trace("%s", __func__);
+    enter(__func__);
     return cuDeviceGetUuid(uuid, device);
 }

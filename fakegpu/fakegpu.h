@@ -27,6 +27,7 @@ enum class Mode {
     NoVmm,
     CrashInInit,
     HangInInit,
+    AbortInInit,
 };
 
 const char *modeName(Mode mode);
@@ -54,6 +55,9 @@ struct Config {
     int initResult = 0;
     // What NVML counts, -1 for the same device as CUDA: lets NVML and CUDA disagree.
     int nvmlDeviceCount = -1;
+    // Driver functions that never return, comma-separated ("cuDeviceGetName,cuInit"): a call
+    // that hangs on the thread that makes it, whatever the other threads do.
+    char hangIn[512];
     // A configuration that cannot be honoured fails initialisation loudly instead of
     // silently running some other scenario than the one asked for.
     bool valid = true;
@@ -68,6 +72,9 @@ const Config &config();
 
 // Writes "fakegpu: <text>\n" to stderr in one write(2) when INITSCOPE_FAKEGPU_TRACE is set.
 void trace(const char *format, ...) __attribute__((format(printf, 1, 2)));
+// Entry of a driver function: traces its name, and never returns when hang_in lists it.
+void enter(const char *function);
+void hangIfListed(const char *function);
 // Always writes, for configuration errors the user must see.
 void complain(const char *format, ...) __attribute__((format(printf, 1, 2)));
 

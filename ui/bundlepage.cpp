@@ -1,6 +1,7 @@
 #include "bundlepage.h"
 
 #include "bundle.h"
+#include "displaytext.h"
 #include "format.h"
 #include "processtreemodel.h"
 #include "runview.h"
@@ -22,8 +23,9 @@ namespace
 
 QString runTitle(const Run &run, int index)
 {
+    constexpr qsizetype kTitleChars = 120;
     const QString name = run.name.isEmpty() ? quoteArgv(run.command) : run.name;
-    return QStringLiteral("#%1  %2").arg(index + 1).arg(name);
+    return QStringLiteral("#%1  %2").arg(QString::number(index + 1), display::elide(name, kTitleChars));
 }
 
 QString runResult(const Run &run)
@@ -60,6 +62,7 @@ BundlePage::BundlePage(std::unique_ptr<BundleReader> reader, QWidget *parent)
     // A damaged file opens, then fails on the query that reaches the damage; say so where the
     // user looks instead of showing silently shortened lists.
     m_problem->setVisible(false);
+    m_problem->setTextFormat(Qt::PlainText);
     m_problem->setWordWrap(true);
     m_problem->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_problem->setContentsMargins(8, 4, 8, 4);
@@ -100,7 +103,7 @@ void BundlePage::checkReader()
                            ? QString()
                            : QStringLiteral("Some data could not be read, lists may be "
                                             "incomplete: %1")
-                                 .arg(problem));
+                                 .arg(display::elide(problem, 600)));
     m_problem->setVisible(!problem.isEmpty());
 }
 
@@ -140,17 +143,17 @@ void BundlePage::showRun(int index)
 
     QStringList info;
     if (m_runs.size() == 1 && !run.name.isEmpty())
-        info << QStringLiteral("<b>%1</b>").arg(run.name.toHtmlEscaped());
-    info << QStringLiteral("<tt>%1</tt>").arg(quoteArgv(run.command).toHtmlEscaped());
+        info << QStringLiteral("<b>%1</b>").arg(htmlText(run.name, 200));
+    info << QStringLiteral("<tt>%1</tt>").arg(htmlText(quoteArgv(run.command), 500));
     if (run.startRealtimeNs > 0)
         info << QDateTime::fromMSecsSinceEpoch(run.startRealtimeNs / 1000000)
                     .toString(QStringLiteral("yyyy-MM-dd hh:mm:ss"));
     if (!run.hostname.isEmpty())
-        info << QStringLiteral("on %1").arg(run.hostname.toHtmlEscaped());
+        info << QStringLiteral("on %1").arg(htmlText(run.hostname, 200));
     if (!run.recorderVersion.isEmpty())
-        info << QStringLiteral("recorder %1").arg(run.recorderVersion.toHtmlEscaped());
+        info << QStringLiteral("recorder %1").arg(htmlText(run.recorderVersion, 100));
     m_runInfo->setText(info.join(QStringLiteral(" &nbsp;·&nbsp; ")));
-    m_runInfo->setToolTip(QDir::toNativeSeparators(m_reader->path()));
+    m_runInfo->setToolTip(toolTipText(QDir::toNativeSeparators(m_reader->path())));
 
     const int processes = m_runView->processModel()->processCount();
     const qint64 events = m_reader->eventCount(run.id);

@@ -502,6 +502,11 @@ int CallsModel::columnCount(const QModelIndex &parent) const
 
 QVariant CallsModel::data(const QModelIndex &index, int role) const
 {
+    return shownData(rawData(index, role), role);
+}
+
+QVariant CallsModel::rawData(const QModelIndex &index, int role) const
+{
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const int row = index.row();
@@ -532,7 +537,7 @@ QVariant CallsModel::data(const QModelIndex &index, int role) const
             const Decoded d = decoded(row);
             return d.message.isEmpty() ? d.summary : d.summary + QStringLiteral("\n\n") + d.message;
         }
-        return data(index, Qt::DisplayRole);
+        return rawData(index, Qt::DisplayRole);
     case Qt::TextAlignmentRole:
         if (index.column() == TimeColumn || index.column() == DurationColumn ||
             index.column() == ThreadColumn)

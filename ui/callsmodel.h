@@ -152,6 +152,8 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    // data() before shownData() (format.h) makes its strings safe to show.
+    QVariant rawData(const QModelIndex &index, int role) const;
     void indexResolvers() const;
     std::vector<qint32> *rankSlot(Column column) const;
 

@@ -58,6 +58,11 @@ int CompareModel::columnCount(const QModelIndex &parent) const
 
 QVariant CompareModel::data(const QModelIndex &index, int role) const
 {
+    return shownData(rawData(index, role), role);
+}
+
+QVariant CompareModel::rawData(const QModelIndex &index, int role) const
+{
     if (!index.isValid() || index.row() >= m_diff.alignment.size())
         return {};
     const AlignedCall &a = m_diff.alignment.at(index.row());

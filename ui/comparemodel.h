@@ -45,6 +45,8 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    // data() before shownData() (format.h) makes its strings safe to show.
+    QVariant rawData(const QModelIndex &index, int role) const;
     RunDiff m_diff;
     int m_firstDivergenceRow = -1;
     QHash<qint64, int> m_rowOfA, m_rowOfB;

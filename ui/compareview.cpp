@@ -43,7 +43,7 @@ QString listHtml(const QString &title, const QStringList &lines)
             .arg(title.toHtmlEscaped())
             .arg(lines.size());
     for (int i = 0; i < lines.size() && i < 25; ++i)
-        html += QStringLiteral("<li>%1</li>").arg(lines[i].toHtmlEscaped());
+        html += QStringLiteral("<li>%1</li>").arg(htmlText(lines[i]));
     if (lines.size() > 25)
         html += QStringLiteral("<li>… %1 more</li>").arg(lines.size() - 25);
     return html + QStringLiteral("</ul>");
@@ -52,7 +52,7 @@ QString listHtml(const QString &title, const QStringList &lines)
 QString summaryHtml(const RunDiff &d)
 {
     QString html = QStringLiteral("<p><b>A</b> %1<br><b>B</b> %2</p>")
-                       .arg(d.labelA.toHtmlEscaped(), d.labelB.toHtmlEscaped());
+                       .arg(htmlText(d.labelA), htmlText(d.labelB));
     if (d.equivalent())
         return html + QStringLiteral("<p style=\"color:%1\"><b>Equivalent</b>: the same processes, "
                                      "calls, results, libraries, "
@@ -61,17 +61,15 @@ QString summaryHtml(const RunDiff &d)
     if (d.first)
         html +=
             QStringLiteral("<p><b style=\"color:%1\">First divergence</b> %2: %3 in A, %4 in B</p>")
-                .arg(theme::failure().name(), d.first->call.toHtmlEscaped(),
-                     (d.first->eventA >= 0 ? d.first->resultA : QStringLiteral("not made"))
-                         .toHtmlEscaped(),
-                     (d.first->eventB >= 0 ? d.first->resultB : QStringLiteral("not made"))
-                         .toHtmlEscaped());
+                .arg(theme::failure().name(), htmlText(d.first->call),
+                     htmlText(d.first->eventA >= 0 ? d.first->resultA : QStringLiteral("not made")),
+                     htmlText(d.first->eventB >= 0 ? d.first->resultB : QStringLiteral("not made")));
     html += QStringLiteral("<p>%1 calls aligned and equal, %2 different.</p>")
                 .arg(d.alignedCalls)
                 .arg(d.calls.size());
     if (d.diagnosisA != d.diagnosisB)
         html += QStringLiteral("<p><b>Diagnosis</b><br>A: %1<br>B: %2</p>")
-                    .arg(d.diagnosisA.toHtmlEscaped(), d.diagnosisB.toHtmlEscaped());
+                    .arg(htmlText(d.diagnosisA), htmlText(d.diagnosisB));
     html += listHtml(QStringLiteral("Environment"), d.environment);
     html += listHtml(QStringLiteral("Config"), d.config);
     html += listHtml(QStringLiteral("Libraries"), d.libraries);
@@ -347,16 +345,16 @@ void CompareView::updateSideLabels()
     const QString muted = theme::muted().name();
     auto text = [&](const QString &side, const QString &label, qint64 eventId, qint64 ts,
                     const QString &result) {
-        QString html = QStringLiteral("<b>%1</b>&nbsp; %2").arg(side, label.toHtmlEscaped());
+        QString html = QStringLiteral("<b>%1</b>&nbsp; %2").arg(side, htmlText(label));
         if (!step)
             return html;
         const QString what =
             eventId >= 0
                 ? QStringLiteral("%1 at %2 ms%3")
-                      .arg(step->call.toHtmlEscaped(), formatMs(ts),
+                      .arg(htmlText(step->call), formatMs(ts),
                            result.isEmpty() ? QString()
-                                            : QStringLiteral(" → %1").arg(result.toHtmlEscaped()))
-                : QStringLiteral("%1 not made in %2").arg(step->call.toHtmlEscaped(), side);
+                                            : QStringLiteral(" → %1").arg(htmlText(result)))
+                : QStringLiteral("%1 not made in %2").arg(htmlText(step->call), side);
         return html + QStringLiteral(" &nbsp;<span style=\"color:%1\">step %2: %3</span>")
                           .arg(muted)
                           .arg(current.row() + 1)

@@ -1,5 +1,7 @@
 #include "devicemodel.h"
 
+#include "format.h"
+
 #include "theme.h"
 
 #include <QFont>
@@ -27,6 +29,11 @@ int DeviceModel::columnCount(const QModelIndex &parent) const
 }
 
 QVariant DeviceModel::data(const QModelIndex &index, int role) const
+{
+    return shownData(rawData(index, role), role);
+}
+
+QVariant DeviceModel::rawData(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= m_report.rows.size())
         return {};

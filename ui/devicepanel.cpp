@@ -1,5 +1,7 @@
 #include "devicepanel.h"
 
+#include "format.h"
+
 #include "devicemodel.h"
 #include "theme.h"
 #include "viewsetup.h"
@@ -30,9 +32,9 @@ QString findingsHtml(const DeviceReport &r)
                                : f.severity == QLatin1String("warning") ? theme::warning().name()
                                                                         : theme::muted().name();
         html += QStringLiteral("<p style=\"margin:0 0 6px 0\"><b style=\"color:%1\">%2</b> <b>%3</b><br>%4")
-                    .arg(colour, f.severity.toUpper(), f.title.toHtmlEscaped(), f.detail.toHtmlEscaped());
+                    .arg(colour, f.severity.toUpper(), htmlText(f.title), htmlText(f.detail));
         if (!f.fix.isEmpty())
-            html += QStringLiteral("<br><i>Fix:</i> %1").arg(f.fix.toHtmlEscaped());
+            html += QStringLiteral("<br><i>Fix:</i> %1").arg(htmlText(f.fix));
         html += QStringLiteral("</p>");
     }
     return html;

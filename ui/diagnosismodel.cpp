@@ -1,5 +1,7 @@
 #include "diagnosismodel.h"
 
+#include "format.h"
+
 #include "theme.h"
 
 #include <QFont>
@@ -97,6 +99,11 @@ int DiagnosisModel::columnCount(const QModelIndex &) const
 }
 
 QVariant DiagnosisModel::data(const QModelIndex &index, int role) const
+{
+    return shownData(rawData(index, role), role);
+}
+
+QVariant DiagnosisModel::rawData(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid))
         return {};

@@ -38,6 +38,8 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    // data() before shownData() (format.h) makes its strings safe to show.
+    QVariant rawData(const QModelIndex &index, int role) const;
     QList<Finding> m_findings;
 };
 

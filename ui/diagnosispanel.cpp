@@ -1,5 +1,7 @@
 #include "diagnosispanel.h"
 
+#include "displaytext.h"
+
 #include "diagnosismodel.h"
 #include "format.h"
 #include "theme.h"
@@ -99,7 +101,12 @@ void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
         return;
     }
     const Finding &top = diagnosis.findings.first();
-    m_title->setText(top.title);
+    // Findings quote the bundle (paths, names, the error line): escaped and bounded, so that a
+    // line of megabytes cannot stall the label's layout (core/displaytext.h).
+    const auto shown = [](const QString &text) {
+        return display::elide(text, kCellChars, display::Breaks::Keep);
+    };
+    m_title->setText(shown(top.title));
     theme::setColor(m_title, [severity = top.severity] { return severityColor(severity); });
 
     QStringList meta{severityName(top.severity),
@@ -114,11 +121,11 @@ void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
     if (!diagnosis.notes.isEmpty())
         meta << QStringLiteral("long run, read selectively");
     m_meta->setText(meta.join(QStringLiteral(" · ")));
-    m_meta->setToolTip(diagnosis.notes.join(QLatin1Char('\n')));
+    m_meta->setToolTip(toolTipText(diagnosis.notes.join(QLatin1Char('\n'))));
     m_meta->show();
 
-    m_step->setText(top.step.isEmpty() ? QStringLiteral("—") : top.step);
-    m_errorLine->setText(top.errorLine.isEmpty() ? QStringLiteral("—") : top.errorLine);
+    m_step->setText(top.step.isEmpty() ? QStringLiteral("—") : shown(top.step));
+    m_errorLine->setText(top.errorLine.isEmpty() ? QStringLiteral("—") : cellText(top.errorLine));
     // The finding's own evidence names the process the line is in.
     m_errorEvidence = Evidence();
     for (const Evidence &e : top.evidence) {
@@ -127,7 +134,7 @@ void DiagnosisPanel::setDiagnosis(const Diagnosis &diagnosis)
     }
     m_errorLink->setVisible(!top.errorLine.isEmpty() && m_errorEvidence.kind == Evidence::Kind::OutputLine &&
                             m_errorEvidence.line > 0);
-    m_fix->setText(top.fix.isEmpty() ? QStringLiteral("—") : top.fix);
+    m_fix->setText(top.fix.isEmpty() ? QStringLiteral("—") : shown(top.fix));
     m_fields->show();
 
     m_view->show();

@@ -1,5 +1,7 @@
 #include "environmentmodel.h"
 
+#include "format.h"
+
 #include <QFont>
 
 #include <algorithm>
@@ -50,6 +52,12 @@ int EnvironmentModel::columnCount(const QModelIndex &parent) const
 }
 
 QVariant EnvironmentModel::data(const QModelIndex &index, int role) const
+{
+    // EditRole stays the exact value (Copy); what is shown is escaped and cut (format.h).
+    return shownData(rawData(index, role), role);
+}
+
+QVariant EnvironmentModel::rawData(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};

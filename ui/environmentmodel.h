@@ -29,6 +29,7 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    QVariant rawData(const QModelIndex &index, int role) const;
     struct Entry {
         QString name;
         QString value;

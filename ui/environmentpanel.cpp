@@ -1,5 +1,6 @@
 #include "environmentpanel.h"
 
+#include "displaytext.h"
 #include "environmentmodel.h"
 #include "format.h"
 #include "runfilesmodel.h"
@@ -126,8 +127,10 @@ void EnvironmentPanel::setRunFiles(const QList<Artifact> &artifacts, const QByte
                                             m_filesModel->index(row, RunFilesModel::PathColumn).data().toString()) + 16);
     m_filesView->horizontalHeader()->resizeSection(RunFilesModel::PathColumn, std::min(pathWidth, 360));
     const QJsonDocument config = QJsonDocument::fromJson(configJson);
+    // JSON escapes controls in its strings, not bidi or invisible characters: escaped here.
     m_config->setPlainText(config.isNull() ? safeText(configJson)
-                                           : QString::fromUtf8(config.toJson(QJsonDocument::Indented)));
+                                           : display::escape(QString::fromUtf8(config.toJson(QJsonDocument::Indented)),
+                                                             display::Breaks::Keep));
 }
 
 void EnvironmentPanel::copyFiles()

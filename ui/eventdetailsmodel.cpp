@@ -100,6 +100,11 @@ const QList<QPair<QString, QString>> &resolutionLabels()
 
 EventDetailsModel::EventDetailsModel(QObject *parent) : QAbstractItemModel(parent) {}
 
+QString EventDetailsModel::summary() const
+{
+    return cellText(m_summary);
+}
+
 int EventDetailsModel::add(int parent, const QString &field, const QString &value)
 {
     Node n;
@@ -397,6 +402,11 @@ int EventDetailsModel::columnCount(const QModelIndex &) const
 }
 
 QVariant EventDetailsModel::data(const QModelIndex &index, int role) const
+{
+    return shownData(rawData(index, role), role);
+}
+
+QVariant EventDetailsModel::rawData(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid))
         return {};

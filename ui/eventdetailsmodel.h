@@ -43,7 +43,8 @@ public:
     void setCall(const Event &event, const Context &context);
     void clear();
     // The one-line summary of the call shown above the tree; empty when cleared.
-    QString summary() const { return m_summary; }
+    // Escaped and cut for its one-line label (core/displaytext.h).
+    QString summary() const;
     qint64 eventId() const { return m_eventId; }
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
@@ -55,6 +56,8 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    // data() before shownData() (format.h) makes its strings safe to show.
+    QVariant rawData(const QModelIndex &index, int role) const;
     struct Node {
         QString field;
         QString value;

@@ -1,5 +1,6 @@
 #include "eventsmodel.h"
 
+#include "displaytext.h"
 #include "format.h"
 #include "theme.h"
 
@@ -130,7 +131,7 @@ QString EventsModel::renderDetails(int row, const QByteArray &payload) const
 {
     const QString library = libraryDetails(row);
     if (!library.isEmpty())
-        return library;
+        return display::elide(library, kMaxDetailsChars);
     QString text;
     // Traced calls carry a one-line decoded summary (and resolver / export-table details
     // with their own): that is what a reader wants in a table cell.
@@ -145,10 +146,8 @@ QString EventsModel::renderDetails(int row, const QByteArray &payload) const
             text = object.value(QStringLiteral("summary")).toString();
     }
     if (text.isEmpty())
-        text = formatPayload(payload);
-    if (text.size() > kMaxDetailsChars)
-        text = text.left(kMaxDetailsChars) + QStringLiteral(" …");
-    return text;
+        return display::elide(formatPayload(payload), kMaxDetailsChars);
+    return display::elide(text, kMaxDetailsChars);
 }
 
 QString EventsModel::details(int row) const
@@ -206,9 +205,9 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
         case TidColumn:
             return e.tid;
         case KindColumn:
-            return kind(row);
+            return cellText(kind(row));
         case NameColumn:
-            return name(row);
+            return cellText(name(row));
         case DetailsColumn:
             return details(row);
         }
@@ -218,15 +217,16 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
             // Hovering is rare: the payload is read for this one row and not kept.
             const QByteArray payload = payloads({row}).value(e.id);
             // A tooltip is for a glance; a payload of megabytes would freeze the painter.
-            if (payload.size() > 8192)
-                return safeText(payload, 8192) + QStringLiteral(" …");
+            if (payload.size() > kToolTipChars)
+                return plainForLabel(display::elideBytes(payload, kToolTipChars));
             const QJsonDocument doc = QJsonDocument::fromJson(payload);
             QString tip = doc.isNull() ? safeText(payload)
-                                       : QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
+                                       : display::escape(QString::fromUtf8(doc.toJson(QJsonDocument::Indented)),
+                                                         display::Breaks::Keep);
             const QString shown = details(row);
-            return shown == formatPayload(payload) ? tip : shown + QStringLiteral("\n\n") + tip;
+            return plainForLabel(shown == formatPayload(payload) ? tip : shown + QStringLiteral("\n\n") + tip);
         }
-        return data(index, Qt::DisplayRole);
+        return toolTipText(data(index, Qt::DisplayRole).toString());
     case Qt::TextAlignmentRole:
         if (index.column() == TimeColumn || index.column() == DurationColumn ||
             index.column() == TidColumn)

@@ -1,5 +1,11 @@
 #include "format.h"
 
+#include "displaytext.h"
+
+#include <QFontMetrics>
+#include <QRegularExpression>
+#include <QTextDocument>
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -93,102 +99,94 @@ QString quoteArgv(const QStringList &argv)
 
 QString processName(const Process &process)
 {
-    QString path = process.exe;
+    constexpr qsizetype kNameChars = 120;
+    QStringView path = process.exe;
     if (path.isEmpty() && !process.argv.isEmpty())
         path = process.argv.constFirst();
     if (path.isEmpty())
         return QStringLiteral("?");
     const qsizetype slash = path.lastIndexOf(QLatin1Char('/'));
-    return slash >= 0 ? path.mid(slash + 1) : path;
+    return display::elide(slash >= 0 ? path.mid(slash + 1) : path, kNameChars);
 }
 
 QString processLabel(const Process &process)
 {
-    return QStringLiteral("%1 (%2)").arg(processName(process)).arg(process.pid);
+    return QStringLiteral("%1 (%2)").arg(processName(process), QString::number(process.pid));
 }
 
-namespace
+QString safeText(const char *data, qsizetype size, qsizetype maxChars, qsizetype *omitted)
 {
-
-void appendEscaped(QString &out, unsigned char byte)
-{
-    static const char hex[] = "0123456789abcdef";
-    out += QLatin1String("\\x");
-    out += QLatin1Char(hex[byte >> 4]);
-    out += QLatin1Char(hex[byte & 0xf]);
+    return display::escapeBytes(QByteArrayView(data, size), maxChars, omitted);
 }
 
-// Length of the valid UTF-8 sequence at p (1..4), 0 when the bytes are not one. Rejects
-// overlong forms and surrogates so that a lossy decoder never has to guess.
-int utf8SequenceLength(const unsigned char *p, qsizetype left)
+QString safeText(const QByteArray &bytes, qsizetype maxChars, qsizetype *omitted)
 {
-    const unsigned char c = p[0];
-    int len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else {
-        return 0;
-    }
-    if (left < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (int i = 2; i < len; ++i) {
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    }
-    return len;
+    return display::escapeBytes(bytes, maxChars, omitted);
 }
 
-} // namespace
-
-QString safeText(const char *data, qsizetype size, qsizetype maxBytes, qsizetype *omitted)
+QString cellText(QStringView text)
 {
-    const qsizetype limit = (maxBytes >= 0 && maxBytes < size) ? maxBytes : size;
-    const auto *p = reinterpret_cast<const unsigned char *>(data);
-    QString out;
-    out.reserve(limit);
-    qsizetype i = 0;
-    while (i < limit) {
-        const unsigned char c = p[i];
-        if (c < 0x80) {
-            if (c == '\t' || (c >= 0x20 && c != 0x7f))
-                out += QLatin1Char(char(c));
-            else
-                appendEscaped(out, c);
-            ++i;
-            continue;
+    return display::elide(text, kCellChars);
+}
+
+QString toolTipText(QStringView text)
+{
+    const QString shown = display::elide(text, kToolTipChars, display::Breaks::Keep);
+    // A plain tooltip never wraps: a value of thousands of characters would run off the screen.
+    // As rich text it wraps to the screen (anywhere, for a path without spaces) and keeps every
+    // space.
+    constexpr qsizetype kLongLine = 160;
+    qsizetype lineStart = 0;
+    bool longLine = false;
+    for (qsizetype i = 0; i <= shown.size() && !longLine; ++i) {
+        if (i == shown.size() || shown.at(i) == QLatin1Char('\n')) {
+            longLine = i - lineStart > kLongLine;
+            lineStart = i + 1;
         }
-        const int len = utf8SequenceLength(p + i, size - i);
-        if (len == 0) {
-            appendEscaped(out, c);
-            ++i;
-            continue;
-        }
-        if (i + len > limit)
-            break; // never cut a character in half at the elision point
-        out += QString::fromUtf8(data + i, len);
-        i += len;
     }
-    if (omitted)
-        *omitted = size - i;
-    return out;
+    if (!longLine)
+        return plainForLabel(shown);
+    return QStringLiteral("<p style=\"white-space:pre-wrap\">%1</p>").arg(shown.toHtmlEscaped());
 }
 
-QString safeText(const QByteArray &bytes, qsizetype maxBytes, qsizetype *omitted)
+QString htmlText(QStringView text, qsizetype maxChars)
 {
-    return safeText(bytes.constData(), bytes.size(), maxBytes, omitted);
+    return display::elide(text, maxChars).toHtmlEscaped();
+}
+
+QString elideKeepingNote(const QFontMetrics &fm, const QString &text, Qt::TextElideMode mode, int width)
+{
+    static const QRegularExpression note(QStringLiteral(" … \\(\\d+ more bytes?\\)$"));
+    if (mode == Qt::ElideNone || fm.horizontalAdvance(text) <= width)
+        return text;
+    const QRegularExpressionMatch m = note.match(text);
+    if (!m.hasMatch())
+        return fm.elidedText(text, mode, width);
+    const QString body = text.left(m.capturedStart());
+    const int room = width - fm.horizontalAdvance(m.captured(0));
+    if (room < fm.horizontalAdvance(QStringLiteral("xxxx…")))
+        return fm.elidedText(body, Qt::ElideRight, width);
+    return fm.elidedText(body, mode, room) + m.captured(0);
+}
+
+QVariant shownData(const QVariant &value, int role)
+{
+    if (value.typeId() != QMetaType::QString)
+        return value;
+    if (role == Qt::DisplayRole)
+        return cellText(value.toString());
+    if (role == Qt::ToolTipRole)
+        return toolTipText(value.toString());
+    return value;
+}
+
+QString plainForLabel(const QString &text)
+{
+    // QLabel and QToolTip take text that starts like HTML for HTML: a path such as
+    // "<img src=…>" from a bundle would be rendered, not shown.
+    if (!Qt::mightBeRichText(text))
+        return text;
+    return Qt::convertFromPlainText(text, Qt::WhiteSpacePre);
 }
 
 namespace
@@ -233,7 +231,7 @@ QString formatPayload(const QByteArray &json)
     parts.reserve(object.size());
     for (auto it = object.constBegin(); it != object.constEnd(); ++it)
         parts << it.key() + QLatin1Char('=') + jsonValueText(it.value());
-    return parts.join(QStringLiteral("  "));
+    return display::escape(parts.join(QStringLiteral("  ")));
 }
 
 } // namespace initscope::ui

@@ -7,6 +7,9 @@
 #include <QByteArray>
 #include <QString>
 #include <QStringList>
+#include <QVariant>
+
+class QFontMetrics;
 
 namespace initscope::ui
 {
@@ -21,20 +24,43 @@ QString signalName(int signal);
 QString formatExit(const Process &process);
 // An image that ended in a way a user should look at: a non-zero exit or a signal.
 bool isFailure(const Process &process);
-// argv as it could be pasted into a POSIX shell.
+// argv as it could be pasted into a POSIX shell (raw: pass it through cellText() or the like
+// before showing it).
 QString quoteArgv(const QStringList &argv);
-// The file name of exe, or of argv[0] when exe is unknown.
+// The file name of exe, or of argv[0] when exe is unknown; escaped and cut for display.
 QString processName(const Process &process);
-// "ollama (4117)".
+// "ollama (4117)", escaped and cut for display.
 QString processLabel(const Process &process);
 
-// Shows bytes that may not be text: valid UTF-8 passes through, control characters other
-// than tab and invalid bytes become \xNN. At most maxBytes of input are looked at; the
-// number of bytes that were left out is stored in *omitted when given.
-QString safeText(const QByteArray &bytes, qsizetype maxBytes = -1, qsizetype *omitted = nullptr);
+// Shows bytes that may not be text (core/displaytext.h): valid UTF-8 passes through, control,
+// bidi and invisible characters and invalid bytes become escapes (\x1b, <U+202E>, \xff). At
+// most maxChars characters are made; the number of bytes that were left out is stored in
+// *omitted when given.
+QString safeText(const QByteArray &bytes, qsizetype maxChars = -1, qsizetype *omitted = nullptr);
 // The same for a byte range of a larger buffer, without copying it.
-QString safeText(const char *data, qsizetype size, qsizetype maxBytes = -1,
+QString safeText(const char *data, qsizetype size, qsizetype maxChars = -1,
                  qsizetype *omitted = nullptr);
+
+// Strings of a bundle in views (docs/reliability.md, "Bundles from others"). A cell or tree item
+// shows one line of at most kCellChars characters, then " … (N more bytes)"; a tooltip keeps
+// line breaks, shows at most kToolTipChars and is never taken for rich text. Both escaped the
+// same way.
+inline constexpr qsizetype kCellChars = 2000;
+inline constexpr qsizetype kToolTipChars = 8192;
+QString cellText(QStringView text);
+QString toolTipText(QStringView text);
+// One line for rich text (a label or panel that shows HTML): escaped, cut, then HTML-escaped.
+QString htmlText(QStringView text, qsizetype maxChars = kCellChars);
+// Text for a QLabel or tooltip that must be plain: rich-text look-alikes ("<b>…") are turned into
+// HTML that shows them as they are.
+QString plainForLabel(const QString &text);
+// fm.elidedText() for text that may end in an elision note (" … (N more bytes)"): the note stays
+// whole, only what comes before it is cut, so that no cut into the number states a wrong size.
+// Where the note does not fit, the text is cut at its end and the note goes with it.
+QString elideKeepingNote(const QFontMetrics &fm, const QString &text, Qt::TextElideMode mode, int width);
+// The last step of a model's data() that shows strings of a bundle: DisplayRole text through
+// cellText(), ToolTipRole text through toolTipText(); other roles and values as they are.
+QVariant shownData(const QVariant &value, int role);
 
 // A compact one-line rendering of an event payload: key=value pairs in the object's order
 // of keys (sorted), nested values as compact JSON. Non-JSON payloads are shown as safe text.

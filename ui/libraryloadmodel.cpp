@@ -26,6 +26,11 @@ int LibraryLoadModel::columnCount(const QModelIndex &parent) const
 
 QVariant LibraryLoadModel::data(const QModelIndex &index, int role) const
 {
+    return shownData(rawData(index, role), role);
+}
+
+QVariant LibraryLoadModel::rawData(const QModelIndex &index, int role) const
+{
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const LibLoad &l = m_loads[index.row()];

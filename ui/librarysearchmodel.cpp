@@ -83,6 +83,11 @@ int LibrarySearchModel::columnCount(const QModelIndex &) const
 
 QVariant LibrarySearchModel::data(const QModelIndex &index, int role) const
 {
+    return shownData(rawData(index, role), role);
+}
+
+QVariant LibrarySearchModel::rawData(const QModelIndex &index, int role) const
+{
     if (!index.isValid())
         return {};
     if (index.internalId() == 0)

@@ -39,6 +39,8 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    // data() before shownData() (format.h) makes its strings safe to show.
+    QVariant rawData(const QModelIndex &index, int role) const;
     // internalId 0 marks a search row; n > 0 marks a step row under search n - 1.
     QVariant searchData(const LibSearch &search, int column, int role) const;
     QVariant stepData(const LibSearch &search, const LibSearchStep &step, int column,

@@ -2,6 +2,8 @@
 
 #include "bundle.h"
 #include "bundlepage.h"
+#include "displaytext.h"
+#include "format.h"
 #include "callspanel.h"
 #include "compareview.h"
 #include "ollamaimport.h"
@@ -99,7 +101,8 @@ MainWindow::MainWindow(QWidget *parent)
 
     m_errorTitle = kOpenBundleTitle;
     m_reportError = [this](const QString &, const QString &message) {
-        QMessageBox::warning(this, m_errorTitle, message);
+        // The message names the file, whose name may be a stranger's: shown escaped, as text.
+        QMessageBox::warning(this, m_errorTitle, plainForLabel(display::elide(message, 2000)));
     };
 
     m_tabs->setDocumentMode(true);
@@ -259,7 +262,7 @@ CompareView *MainWindow::compareWithReference()
                                   {b.get(), referenceRun, found}, DiffOptions{false});
     auto *view = new CompareView;
     view->setAttribute(Qt::WA_DeleteOnClose);
-    view->setWindowTitle(QStringLiteral("%1 against the real driver — InitScope").arg(QFileInfo(page->path()).fileName()));
+    view->setWindowTitle(QStringLiteral("%1 against the real driver — InitScope").arg(display::elide(QFileInfo(page->path()).fileName(), 120)));
     view->setRuns(a, run.id, b, referenceRun, diff);
     view->resize(1400, 900);
     view->show();
@@ -342,8 +345,8 @@ bool MainWindow::openBundle(const QString &path)
             m_status->setText(summary);
     });
     keepSplitterSizes(page);
-    const int index = m_tabs->addTab(page, QFileInfo(absolute).fileName());
-    m_tabs->setTabToolTip(index, QDir::toNativeSeparators(absolute));
+    const int index = m_tabs->addTab(page, display::elide(QFileInfo(absolute).fileName(), 80));
+    m_tabs->setTabToolTip(index, toolTipText(QDir::toNativeSeparators(absolute)));
     m_tabs->setCurrentIndex(index);
     m_recent->add(absolute);
     QSettings().setValue(kLastDirKey, QFileInfo(absolute).absolutePath());
@@ -487,7 +490,7 @@ void MainWindow::currentTabChanged()
                                          "on this window."));
         return;
     }
-    setWindowTitle(QStringLiteral("%1 — InitScope").arg(QFileInfo(current->path()).fileName()));
+    setWindowTitle(QStringLiteral("%1 — InitScope").arg(display::elide(QFileInfo(current->path()).fileName(), 120)));
     m_status->setText(current->summary());
 }
 

@@ -1,5 +1,7 @@
 #include "matrixmodel.h"
 
+#include "format.h"
+
 #include "theme.h"
 
 #include <QDir>
@@ -90,6 +92,11 @@ int MatrixModel::columnCount(const QModelIndex &parent) const
 }
 
 QVariant MatrixModel::data(const QModelIndex &index, int role) const
+{
+    return shownData(rawData(index, role), role);
+}
+
+QVariant MatrixModel::rawData(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};

@@ -28,6 +28,8 @@ QLabel *caption(const QString &text, QWidget *parent)
 QLabel *value(QWidget *parent)
 {
     auto *label = new QLabel(parent);
+    // Values come from the bundle: a name that looks like HTML is shown, never rendered.
+    label->setTextFormat(Qt::PlainText);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
     // Long paths must clip, not push the splitter open.
     label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
@@ -99,11 +101,15 @@ void ProcessHeader::setProcess(const Run &run, const Process &p, const Process *
     else
         theme::clearColor(m_exit);
 
-    m_exe->setText(p.exe.isEmpty() ? QStringLiteral("(unknown)") : p.exe);
-    m_exe->setToolTip(p.exe);
-    m_command->setText(quoteArgv(p.argv));
+    m_exe->setText(p.exe.isEmpty() ? QStringLiteral("(unknown)") : cellText(p.exe));
+    m_exe->setToolTip(toolTipText(cellText(p.exe)));
+    m_command->setText(cellText(quoteArgv(p.argv)));
     m_command->setCursorPosition(0);
-    m_command->setToolTip(p.argv.join(QLatin1Char('\n')));
+    // One argument a line, each escaped on its own: a line break inside one cannot fake another.
+    QStringList args;
+    for (const QString &arg : p.argv)
+        args << cellText(arg);
+    m_command->setToolTip(toolTipText(args.join(QLatin1Char('\n'))));
 
     QString times = QStringLiteral("started at %1 ms").arg(formatMs(p.startNs));
     if (run.startRealtimeNs > 0) {

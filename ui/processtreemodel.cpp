@@ -26,7 +26,8 @@ void ProcessTreeModel::setProcesses(const QList<Process> &processes)
     m_nodes.reserve(size_t(sorted.size()));
     for (const Process &p : sorted) {
         m_byId.insert(p.id, int(m_nodes.size()));
-        m_nodes.push_back(Node{p, -1, 0, false, {}});
+        // An argv element of megabytes is quoted, escaped and cut here, once, not per paint.
+        m_nodes.push_back(Node{p, -1, 0, false, {}, cellText(quoteArgv(p.argv)), 0});
     }
 
     // The image an exec replaced is the better parent than the forking process: it keeps a
@@ -50,6 +51,37 @@ void ProcessTreeModel::setProcesses(const QList<Process> &processes)
             }
             at = m_nodes[size_t(at)].parent;
         }
+    }
+    // Depths without recursion (a parent may start after its child in a damaged bundle): walk up
+    // to a node whose depth is known, then fill in the way back.
+    std::vector<int> path;
+    std::vector<bool> known(m_nodes.size(), false);
+    for (size_t i = 0; i < m_nodes.size(); ++i) {
+        path.clear();
+        int at = int(i);
+        while (at >= 0 && !known[size_t(at)]) {
+            path.push_back(at);
+            at = m_nodes[size_t(at)].parent;
+        }
+        int depth = at >= 0 ? m_nodes[size_t(at)].depth : -1;
+        for (auto it = path.rbegin(); it != path.rend(); ++it) {
+            m_nodes[size_t(*it)].depth = ++depth;
+            known[size_t(*it)] = true;
+        }
+    }
+    // Deeper than kDepthLimit: listed under the ancestor at that depth. Shallower nodes are
+    // done first, so each deep node finds its parent already moved.
+    std::vector<int> byDepth(m_nodes.size());
+    for (size_t i = 0; i < m_nodes.size(); ++i)
+        byDepth[i] = int(i);
+    std::stable_sort(byDepth.begin(), byDepth.end(),
+                     [this](int a, int b) { return m_nodes[size_t(a)].depth < m_nodes[size_t(b)].depth; });
+    for (int i : byDepth) {
+        Node &node = m_nodes[size_t(i)];
+        if (node.depth <= kDepthLimit + 1)
+            continue;
+        node.parent = m_nodes[size_t(node.parent)].parent;
+        node.viaExec = false;
     }
     for (size_t i = 0; i < m_nodes.size(); ++i) {
         Node &node = m_nodes[i];
@@ -144,6 +176,11 @@ int ProcessTreeModel::columnCount(const QModelIndex &) const
 
 QVariant ProcessTreeModel::data(const QModelIndex &index, int role) const
 {
+    return shownData(rawData(index, role), role);
+}
+
+QVariant ProcessTreeModel::rawData(const QModelIndex &index, int role) const
+{
     if (!index.isValid())
         return {};
     const Node &node = m_nodes[size_t(index.internalId())];
@@ -156,6 +193,8 @@ QVariant ProcessTreeModel::data(const QModelIndex &index, int role) const
             QString label = processLabel(p);
             if (const QString role = m_roles.value(p.id); !role.isEmpty())
                 label = QStringLiteral("%1 — %2").arg(p.pid > 0 ? label : processName(p), role);
+            if (node.depth > kDepthLimit)
+                label = QStringLiteral("[depth %1] ").arg(node.depth) + label;
             return node.viaExec ? QStringLiteral("↳ exec ") + label : label;
         }
         case ExitColumn:
@@ -163,24 +202,34 @@ QVariant ProcessTreeModel::data(const QModelIndex &index, int role) const
         case DurationColumn:
             return p.endNs ? formatDuration(*p.endNs - p.startNs) : QStringLiteral("—");
         case CommandColumn:
-            return quoteArgv(p.argv);
+            return node.command;
         }
         break;
     case Qt::ToolTipRole:
         switch (index.column()) {
         case ProcessColumn: {
-            QString tip = QStringLiteral("%1\npid %2, ppid %3").arg(p.exe).arg(p.pid).arg(p.ppid);
+            // Each value escaped on its own line: a line break inside one cannot fake another.
+            QString tip = QStringLiteral("%1\npid %2, ppid %3")
+                              .arg(cellText(p.exe), QString::number(p.pid), QString::number(p.ppid));
             if (node.viaExec)
                 tip += QStringLiteral("\nreplaced %1 by execve()")
                            .arg(processLabel(m_nodes[size_t(node.parent)].process));
+            if (node.depth > kDepthLimit)
+                tip += QStringLiteral("\n%1 levels deep in the process tree, listed under its ancestor %2 levels deep")
+                           .arg(node.depth)
+                           .arg(kDepthLimit);
             if (!p.recorded)
                 tip += QStringLiteral("\nthe recorder did not run inside this image");
             return tip;
         }
-        case CommandColumn:
-            return p.argv.join(QLatin1Char('\n'));
+        case CommandColumn: {
+            QStringList lines;
+            for (const QString &arg : p.argv)
+                lines << cellText(arg);
+            return lines.join(QLatin1Char('\n'));
+        }
         default:
-            return data(index, Qt::DisplayRole);
+            return rawData(index, Qt::DisplayRole);
         }
     case Qt::ForegroundRole:
         if (isFailure(p) && (index.column() == ProcessColumn || index.column() == ExitColumn))

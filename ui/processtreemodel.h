@@ -1,7 +1,9 @@
 // The process tree of one run: one row per program image. A forked child sits under the
 // image that forked it; an image that replaced another by execve() sits under the image it
 // replaced, first among its children, marked "↳ exec", so a chain like sh -c → ollama reads
-// top to bottom in the order it happened.
+// top to bottom in the order it happened. Past kDepthLimit levels the tree stops nesting: a
+// deeper image is listed under its ancestor at that depth, in start order, and says its depth
+// ("[depth 57]"), so that a chain thousands of levels deep stays readable in its column.
 #pragma once
 
 #include "data.h"
@@ -24,6 +26,8 @@ public:
         ProcessIdRole = Qt::UserRole + 1, // Process::id, qint64
         FailedRole,                       // bool, isFailure()
     };
+
+    static constexpr int kDepthLimit = 8;
 
     explicit ProcessTreeModel(QObject *parent = nullptr);
 
@@ -50,12 +54,15 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
+    QVariant rawData(const QModelIndex &index, int role) const;
     struct Node {
         Process process;
         int parent = -1; // index into m_nodes
         int row = 0;     // position among the parent's children
         bool viaExec = false;
         QList<int> children;
+        QString command; // the command line as its cell shows it, made once
+        int depth = 0;   // in the process tree, whether or not the view nests it that deep
     };
     const QList<int> &childrenOf(const QModelIndex &parent) const;
 

@@ -1,5 +1,7 @@
 #include "recentfiles.h"
 
+#include "displaytext.h"
+
 #include <QAction>
 #include <QDir>
 #include <QFileInfo>
@@ -70,12 +72,13 @@ void RecentFiles::rebuildMenu()
         const QString path = list[i];
         const QFileInfo info(path);
         // A mnemonic digit for the first nine; file names may contain '&'.
-        QString name = info.fileName();
+        // A file from someone else may have any name: shown escaped (core/displaytext.h).
+        QString name = display::elide(info.fileName(), 120);
         name.replace(QLatin1Char('&'), QStringLiteral("&&"));
-        const QString label = i < 9 ? QStringLiteral("&%1  %2").arg(i + 1).arg(name)
+        const QString label = i < 9 ? QStringLiteral("&%1  %2").arg(QString::number(i + 1), name)
                                     : QStringLiteral("    %1").arg(name);
         QAction *action = m_menu->addAction(label);
-        action->setToolTip(QDir::toNativeSeparators(path));
+        action->setToolTip(display::escape(QDir::toNativeSeparators(path)));
         if (!info.exists()) {
             action->setEnabled(false);
             action->setText(label + QStringLiteral("  (missing)"));

@@ -4,6 +4,7 @@
 #include "bundlepage.h"
 #include "compareview.h"
 #include "environmenteditdialog.h"
+#include "format.h"
 #include "mainwindow.h"
 #include "retry.h"
 #include "rundiff.h"
@@ -79,7 +80,7 @@ RetryController::RetryController(MainWindow *window)
         return dialog.exec() == QDialog::Accepted && dialog.edits(set, unset);
     };
     m_reportError = [this](const QString &title, const QString &message) {
-        QMessageBox::warning(m_window, title, message);
+        QMessageBox::warning(m_window, title, toolTipText(message));
     };
     refresh();
 }
@@ -125,11 +126,12 @@ void RetryController::refresh()
     RecordOptions recorded;
     QString why;
     if (!currentRun(&run, &recorded, &why)) {
-        m_menu->addAction(QStringLiteral("This run cannot be retried: %1").arg(why))->setEnabled(false);
+        m_menu->addAction(QStringLiteral("This run cannot be retried: %1").arg(cellText(why)))->setEnabled(false);
         return;
     }
     for (const RetryVariation &v : retryVariations(recorded)) {
-        QAction *action = m_menu->addAction(capitalized(v.title));
+        // A title may name a shim of the bundle: escaped like every string of it.
+        QAction *action = m_menu->addAction(cellText(capitalized(v.title)));
         action->setData(v.id);
         action->setStatusTip(QStringLiteral("initscope retry %1 %2").arg(QFileInfo(page->path()).fileName(), v.id));
         const QString id = v.id;
@@ -190,14 +192,20 @@ bool RetryController::retry(const QString &variationId, const QStringList &setEn
     if (run.hostname != here) {
         RecordOptions shown = variation.options;
         shown.fallbackTimeoutSeconds = kRetryTimeoutSeconds;
-        const QStringList changes = retryChanges(recorded, shown);
+        // Every value is the bundle's, escaped on its own (describeRetry() does the same for the
+        // command and environment): what the dialog shows is what would run, nothing hidden; long
+        // lines wrap rather than run past the dialog's edge.
+        QStringList changes;
+        for (const QString &change : retryChanges(recorded, shown))
+            changes << htmlText(change, 600);
         const QString text =
             QStringLiteral("<p>%1 was recorded on <b>%2</b>, not on this machine (%3). Retrying it %4 runs this "
-                           "here:</p><pre>%5</pre><p>Changed from the recorded run: %6</p><p>Run it on this machine?</p>")
-                .arg(QFileInfo(page->path()).fileName().toHtmlEscaped(),
-                     (run.hostname.isEmpty() ? QStringLiteral("an unnamed machine") : run.hostname).toHtmlEscaped(),
-                     here.toHtmlEscaped(), variation.title.toHtmlEscaped(), describeRetry(shown).toHtmlEscaped(),
-                     (changes.isEmpty() ? QStringLiteral("nothing") : changes.join(QStringLiteral("; "))).toHtmlEscaped());
+                           "here:</p><pre style=\"white-space:pre-wrap\">%5</pre><p>Changed from the recorded run: %6</p>"
+                           "<p>Run it on this machine?</p>")
+                .arg(htmlText(QFileInfo(page->path()).fileName(), 200),
+                     run.hostname.isEmpty() ? QStringLiteral("an unnamed machine") : htmlText(run.hostname, 200),
+                     htmlText(here), htmlText(variation.title), describeRetry(shown).toHtmlEscaped(),
+                     changes.isEmpty() ? QStringLiteral("nothing") : changes.join(QStringLiteral("; ")));
         if (!m_confirm || !m_confirm(QStringLiteral("Retry a Run From Another Machine?"), text)) {
             m_window->statusBar()->showMessage(QStringLiteral("Nothing was run."), 5000);
             return false;

@@ -1,5 +1,7 @@
 #include "runfilesmodel.h"
 
+#include "format.h"
+
 #include "theme.h"
 
 #include <QFontDatabase>
@@ -78,6 +80,11 @@ int RunFilesModel::columnCount(const QModelIndex &parent) const
 
 QVariant RunFilesModel::data(const QModelIndex &index, int role) const
 {
+    return shownData(rawData(index, role), role);
+}
+
+QVariant RunFilesModel::rawData(const QModelIndex &index, int role) const
+{
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const File &f = m_files[index.row()];
@@ -104,7 +111,7 @@ QVariant RunFilesModel::data(const QModelIndex &index, int role) const
         if (index.column() == KindColumn)
             return QStringLiteral("shim: given with --shim; loaded: a GPU library a process of the run loaded; "
                                   "run config: the file given with --config");
-        return data(index, Qt::DisplayRole);
+        return rawData(index, Qt::DisplayRole);
     case Qt::TextAlignmentRole:
         if (index.column() == SizeColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);

@@ -1,5 +1,7 @@
 #include "symbolsmodel.h"
 
+#include "format.h"
+
 #include "theme.h"
 
 namespace initscope::ui
@@ -34,6 +36,11 @@ int SymbolsModel::columnCount(const QModelIndex &parent) const
 }
 
 QVariant SymbolsModel::data(const QModelIndex &index, int role) const
+{
+    return shownData(rawData(index, role), role);
+}
+
+QVariant SymbolsModel::rawData(const QModelIndex &index, int role) const
 {
     if (!index.isValid() || index.row() >= m_rows.size())
         return {};

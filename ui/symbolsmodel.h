@@ -29,6 +29,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    // data() before shownData() (format.h) makes its strings safe to show.
+    QVariant rawData(const QModelIndex &index, int role) const;
     QList<SymbolRow> m_rows;
 };
 

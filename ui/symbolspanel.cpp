@@ -1,5 +1,7 @@
 #include "symbolspanel.h"
 
+#include "format.h"
+
 #include "symbolsmodel.h"
 #include "theme.h"
 #include "viewsetup.h"
@@ -44,10 +46,10 @@ QString findingsHtml(const SymbolCheckResult &r)
     QString html;
     for (const SymbolFinding &f : r.findings) {
         html += QStringLiteral("<p style=\"margin:0 0 6px 0\"><b style=\"color:%1\">%2</b> <b>%3</b><br>%4")
-                    .arg(colourOf(f.severity), checkSeverityName(f.severity).toUpper(), f.title.toHtmlEscaped(),
-                         f.detail.toHtmlEscaped());
+                    .arg(colourOf(f.severity), checkSeverityName(f.severity).toUpper(), htmlText(f.title),
+                         htmlText(f.detail));
         if (!f.fix.isEmpty())
-            html += QStringLiteral("<br><i>Fix:</i> %1").arg(f.fix.toHtmlEscaped());
+            html += QStringLiteral("<br><i>Fix:</i> %1").arg(htmlText(f.fix));
         html += QStringLiteral("</p>");
     }
     return html;
@@ -118,7 +120,7 @@ void SymbolsPanel::setResult(const SymbolCheckResult &result)
     m_consumer->clear();
     m_consumer->addItem(QStringLiteral("every consumer"), QString());
     for (const QString &c : m_model->consumers())
-        m_consumer->addItem(c == QLatin1String("run") ? QStringLiteral("the recorded run") : c, c);
+        m_consumer->addItem(c == QLatin1String("run") ? QStringLiteral("the recorded run") : cellText(c), c);
     m_consumer->blockSignals(false);
     m_filter->setConsumer(QString());
     // Problems first: what is not satisfied is what this view is for.

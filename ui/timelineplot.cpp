@@ -1,5 +1,8 @@
 #include "timelineplot.h"
 
+#include "displaytext.h"
+#include "format.h"
+
 #include "theme.h"
 #include "timelinesource.h"
 
@@ -43,6 +46,14 @@ namespace
 bool isHeaderLane(const TimelineLane &lane)
 {
     return lane.kind != TimelineLane::Kind::Thread && lane.kind != TimelineLane::Kind::Collected;
+}
+
+// A lane's title or subtitle as drawn: escaped, as every string of a bundle is shown. Process
+// lanes come cut to a cell's length already (timelinewidget.cpp); the higher limit here leaves
+// them as they are and bounds a collected file's name.
+QString laneText(const QString &text)
+{
+    return display::elide(text, 2 * kCellChars);
 }
 
 } // namespace
@@ -416,7 +427,7 @@ void TimelineLanes::drawLabels(QCPPainter *painter, const QRect &area, double yT
                                  : QRectF(18, y + g.rowsTop, width - 12,
                                           std::min(g.rowCount, 2) * TimelineLayout::kRowHeight);
             painter->drawText(r, Qt::AlignLeft | Qt::AlignVCenter,
-                              QFontMetrics(normal).elidedText(lane.title, Qt::ElideRight, int(r.width())));
+                              elideKeepingNote(QFontMetrics(normal), laneText(lane.title), Qt::ElideRight, int(r.width())));
             continue;
         }
         painter->fillRect(QRectF(0, y, column.width(), g.height), palette.alternateBase());
@@ -425,11 +436,11 @@ void TimelineLanes::drawLabels(QCPPainter *painter, const QRect &area, double yT
         painter->setFont(bold);
         painter->setPen(lane.failedEnd ? theme::failure() : palette.color(QPalette::Text));
         painter->drawText(QRectF(6, y + 3, width, 17), Qt::AlignLeft | Qt::AlignVCenter,
-                          QFontMetrics(bold).elidedText(lane.title, Qt::ElideRight, width));
+                          elideKeepingNote(QFontMetrics(bold), laneText(lane.title), Qt::ElideRight, width));
         painter->setFont(small);
         painter->setPen(theme::muted());
         painter->drawText(QRectF(6, y + 20, width, 16), Qt::AlignLeft | Qt::AlignVCenter,
-                          QFontMetrics(small).elidedText(lane.subtitle, Qt::ElideMiddle, width));
+                          elideKeepingNote(QFontMetrics(small), laneText(lane.subtitle), Qt::ElideMiddle, width));
     }
     painter->setPen(QPen(palette.color(QPalette::Mid), 0));
     painter->drawLine(QPointF(column.right() + 0.5, column.top()), QPointF(column.right() + 0.5, column.bottom()));

@@ -1,5 +1,6 @@
 #include "timelinetooltip.h"
 
+#include "displaytext.h"
 #include "format.h"
 #include "theme.h"
 #include "timelinesource.h"
@@ -14,9 +15,11 @@ namespace initscope::ui
 namespace
 {
 
+// Text of the bundle in the tooltip's HTML: escaped (core/displaytext.h), line breaks kept
+// where the tooltip puts several lines together, and bounded.
 QString html(const QString &text)
 {
-    return text.toHtmlEscaped();
+    return display::elide(text, 4000, display::Breaks::Keep).toHtmlEscaped();
 }
 
 QString colorName(const QColor &c)
@@ -43,9 +46,8 @@ QStringList describeObject(const QJsonObject &object, int limit)
             value = QString::number(v.toDouble(), 'g', 17);
         else
             value = QStringLiteral("null");
-        if (value.size() > 160)
-            value = value.left(157) + QStringLiteral("…");
-        lines.append(QStringLiteral("%1 = %2").arg(it.key(), value));
+        // One line each: a line break inside a value cannot make it look like two.
+        lines.append(QStringLiteral("%1 = %2").arg(display::elide(it.key(), 80), display::elide(value, 160)));
     }
     if (object.size() > limit)
         lines.append(QStringLiteral("… %1 more").arg(object.size() - limit));
@@ -75,9 +77,7 @@ QString describeTimelineItem(const TimelineLane &lane, const TimelineItem &item,
     QStringList lines;
     if (item.flags & TimelineFromCollected) {
         lines.append(QStringLiteral("<b>%1</b> · line %2 at %3")
-                         .arg(html(lane.title))
-                         .arg(item.nameId)
-                         .arg(formatDuration(item.startNs)));
+                         .arg(html(lane.title), QString::number(item.nameId), formatDuration(item.startNs)));
         const QString text = details.collectedLine(item.id, int(item.nameId));
         if (!text.isEmpty())
             lines.append(QStringLiteral("<pre>%1</pre>").arg(html(text)));

@@ -230,7 +230,7 @@ void TimelineWidget::setRun(const BundleReader *reader, qint64 runId)
         if (p.execSeq > 0)
             sub.append(QStringLiteral("exec #%1").arg(p.execSeq));
         sub.append(quoteArgv(p.argv));
-        info.subtitle = sub.join(QStringLiteral(" · "));
+        info.subtitle = cellText(sub.join(QStringLiteral(" · ")));
         info.startNs = p.startNs;
         info.endNs = p.endNs.value_or(-1);
         info.failedEnd = isFailure(p);

@@ -1,6 +1,11 @@
 #include "viewsetup.h"
 
+#include "format.h"
+
 #include <QAbstractItemModel>
+#include <QApplication>
+#include <QStyle>
+#include <QStyledItemDelegate>
 #include <QHeaderView>
 #include <QTableView>
 #include <QTreeView>
@@ -10,8 +15,37 @@
 namespace initscope::ui
 {
 
+namespace
+{
+
+// Cells of bundle strings may end in an elision note (format.h): it stays whole when the view
+// elides the cell to its width. Otherwise the standard delegate.
+class ShownTextDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override
+    {
+        QStyledItemDelegate::initStyleOption(option, index);
+        if (!option->features.testFlag(QStyleOptionViewItem::HasDisplay) || option->rect.width() <= 0 ||
+            !option->text.endsWith(QLatin1String(" more bytes)")))
+            return;
+        // Room for the text: the cell less the style's margins and the icon, if any.
+        const QStyle *style = option->widget ? option->widget->style() : QApplication::style();
+        int width = option->rect.width() - 2 * (style->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, option->widget) + 1);
+        if (option->features.testFlag(QStyleOptionViewItem::HasDecoration))
+            width -= option->decorationSize.width() + 4;
+        option->text = elideKeepingNote(option->fontMetrics, option->text, option->textElideMode, width - 4);
+    }
+};
+
+} // namespace
+
 void setupTableView(QTableView *view)
 {
+    view->setItemDelegate(new ShownTextDelegate(view));
     view->setShowGrid(false);
     view->setAlternatingRowColors(true);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -30,6 +64,7 @@ void setupTableView(QTableView *view)
 
 void setupTreeView(QTreeView *view)
 {
+    view->setItemDelegate(new ShownTextDelegate(view));
     view->setAlternatingRowColors(true);
     view->setUniformRowHeights(true);
     view->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -1,5 +1,7 @@
 #include "welcomepage.h"
 
+#include "displaytext.h"
+
 #include "theme.h"
 
 #include <QDir>
@@ -75,16 +77,16 @@ void WelcomePage::setRecentFiles(const QStringList &files)
     QString html = QStringLiteral("<b>Recent bundles</b><table cellspacing=4>");
     for (const QString &path : files) {
         const QFileInfo info(path);
-        const QString dir = QDir::toNativeSeparators(info.absolutePath()).toHtmlEscaped();
+        const QString dir = display::elide(QDir::toNativeSeparators(info.absolutePath()), 300).toHtmlEscaped();
         if (info.exists()) {
             html += QStringLiteral("<tr><td><a href=\"%1\">%2</a></td>"
                                    "<td style=\"color:%3\">%4</td></tr>")
                         .arg(QUrl::fromLocalFile(path).toString(QUrl::FullyEncoded),
-                             info.fileName().toHtmlEscaped(), grey, dir);
+                             display::elide(info.fileName(), 120).toHtmlEscaped(), grey, dir);
         } else {
             html += QStringLiteral("<tr><td style=\"color:%1\">%2 (missing)</td>"
                                    "<td style=\"color:%1\">%3</td></tr>")
-                        .arg(grey, info.fileName().toHtmlEscaped(), dir);
+                        .arg(grey, display::elide(info.fileName(), 120).toHtmlEscaped(), dir);
         }
     }
     html += QStringLiteral("</table>");

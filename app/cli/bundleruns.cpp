@@ -1,16 +1,35 @@
 #include "bundleruns.h"
 
 #include "commands.h"
+#include "displaytext.h"
 
 #include <QCommandLineParser>
+#include <QJsonDocument>
 
 #include <cstdio>
 
 namespace initscope::cli {
 
-void writeStdout(const QByteArray &bytes)
+void writeStdout(const QByteArray &utf8Text)
 {
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    const QByteArray safe = display::forTerminal(utf8Text);
+    std::fwrite(safe.constData(), 1, size_t(safe.size()), stdout);
+}
+
+void writeJson(const QJsonObject &document)
+{
+    const QByteArray safe =
+        display::jsonForTerminal(QJsonDocument(document).toJson(QJsonDocument::Indented));
+    std::fwrite(safe.constData(), 1, size_t(safe.size()), stdout);
+}
+
+void printError(const QString &message)
+{
+    // Scripts and users read exactly one line; a message must never spill over.
+    constexpr int kErrorChars = 600;
+    const QByteArray line =
+        "initscope: " + display::elide(message.simplified(), kErrorChars).toUtf8() + '\n';
+    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
 }
 
 std::optional<BundleRuns> openBundleRuns(const QString &command, const char *help,
@@ -58,11 +77,10 @@ std::optional<BundleRuns> openBundleRuns(const QString &command, const char *hel
     BundleRuns result;
     result.reader = BundleReader::open(files.first(), &error);
     if (!result.reader) {
-        // Scripts and users read exactly one line; a message must never spill over.
         QString message = error.message.simplified();
         if (message.isEmpty())
             message = QStringLiteral("%1: cannot open the bundle").arg(files.first());
-        std::fprintf(stderr, "initscope: %s\n", qPrintable(message));
+        printError(message);
         *exitCode = error.code == BundleError::Code::Missing ? ExitNoInput : ExitBadInput;
         return std::nullopt;
     }

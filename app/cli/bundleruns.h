@@ -5,6 +5,7 @@
 #include "bundle.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -25,6 +26,12 @@ struct BundleRuns {
 std::optional<BundleRuns> openBundleRuns(const QString &command, const char *help,
                                          const QStringList &args, int *exitCode);
 
-void writeStdout(const QByteArray &bytes);
+// Everything the CLI prints of a bundle goes out through these two, the last guard before a
+// terminal (core/displaytext.h): text with every control, bidi or invisible character and every
+// invalid byte escaped (line breaks and tabs stay); JSON with such characters as \uXXXX.
+void writeStdout(const QByteArray &utf8Text);
+void writeJson(const QJsonObject &document);
+// "initscope: MESSAGE" on standard error: one line, escaped, at most a few hundred characters.
+void printError(const QString &message);
 
 } // namespace initscope::cli

@@ -3,6 +3,8 @@
 // a display.
 #include "commands.h"
 
+#include "bundleruns.h"
+
 #include "bundle.h"
 #include "recording.h"
 #include "report.h"
@@ -96,7 +98,7 @@ int cmdDemo(const QStringList &args)
     }
     bool runtimeLoaded = false;
     for (const Run &run : reader->runs()) {
-        std::printf("%s", qPrintable(formatReportText(buildReport(*reader, run.id))));
+        writeStdout(formatReportText(buildReport(*reader, run.id)).toUtf8());
         for (const LibLoad &load : reader->libLoads(run.id))
             runtimeLoaded |= load.path.section(QLatin1Char('/'), -1).startsWith(QLatin1String("libcudart.so"));
     }

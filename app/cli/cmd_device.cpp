@@ -88,7 +88,7 @@ int cmdDevice(const QStringList &args)
         BundleError error;
         reader = BundleReader::open(bundlePath, &error);
         if (!reader) {
-            std::fprintf(stderr, "initscope: %s\n", qPrintable(error.message.simplified()));
+            printError(error.message);
             return ExitBadInput;
         }
         const QList<Run> runs = reader->runs();
@@ -107,8 +107,10 @@ int cmdDevice(const QStringList &args)
         machine = readMachineFacts(root.isEmpty() ? QStringLiteral("/") : QDir(root).absolutePath());
     }
     const DeviceReport report = buildDeviceReport(machine, reader.get(), runId);
-    writeStdout(json ? QJsonDocument(deviceReportToJson(report)).toJson(QJsonDocument::Indented)
-                     : formatDeviceReportText(report).toUtf8());
+    if (json)
+        writeJson(deviceReportToJson(report));
+    else
+        writeStdout(formatDeviceReportText(report).toUtf8());
     if (std::fflush(stdout) != 0)
         return ExitInternal;
     const bool errors = std::any_of(report.findings.begin(), report.findings.end(),

@@ -54,7 +54,7 @@ void printDiagnoses(const QList<Diagnosis> &reports, const QString &bundlePath, 
         QJsonObject doc = diagnosesToJson(reports, bundlePath);
         for (auto it = extra.begin(); it != extra.end(); ++it)
             doc.insert(it.key(), it.value());
-        writeStdout(QJsonDocument(doc).toJson(QJsonDocument::Indented));
+        writeJson(doc);
     } else if (reports.isEmpty()) {
         writeStdout(QStringLiteral("%1 holds no runs.\n").arg(bundlePath).toUtf8());
     } else {
@@ -143,7 +143,7 @@ int diagnoseOllamaLog(const QStringList &args)
     BundleError bundleError;
     const std::unique_ptr<BundleReader> reader = BundleReader::open(bundlePath, &bundleError);
     if (!reader) {
-        std::fprintf(stderr, "initscope: %s\n", qPrintable(bundleError.message.simplified()));
+        printError(bundleError.message);
         return ExitInternal;
     }
     QList<Diagnosis> reports;

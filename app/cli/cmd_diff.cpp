@@ -3,6 +3,7 @@
 
 #include "bundle.h"
 #include "bundleruns.h"
+#include "displaytext.h"
 #include "references.h"
 #include "rundiff.h"
 
@@ -39,7 +40,8 @@ constexpr int kExitDiffError = 2;
 
 int fail(const QString &message)
 {
-    std::fprintf(stderr, "initscope diff: %s\n", qPrintable(message));
+    // The message may name a file or quote a bundle: one line, escaped.
+    std::fprintf(stderr, "initscope diff: %s\n", qPrintable(display::elide(message.simplified(), 600)));
     return kExitDiffError;
 }
 
@@ -116,7 +118,10 @@ int cmdDiff(const QStringList &args)
     const RunDiff diff = diffRuns({readers[0].get(), ids[0], QStringLiteral("%1 run %2").arg(files[0]).arg(ids[0])},
                                   {readers[1].get(), ids[1], QStringLiteral("%1 run %2").arg(files[1]).arg(ids[1])},
                                   DiffOptions{!reference});
-    writeStdout(json ? QJsonDocument(runDiffToJson(diff)).toJson(QJsonDocument::Indented) : formatRunDiffText(diff).toUtf8());
+    if (json)
+        writeJson(runDiffToJson(diff));
+    else
+        writeStdout(formatRunDiffText(diff).toUtf8());
     if (std::fflush(stdout) != 0)
         return kExitDiffError;
     return diff.equivalent() ? ExitOk : 1;

@@ -4,6 +4,7 @@
 #include "bundleruns.h"
 #include "recording.h"
 #include "runmatrix.h"
+#include "untraced.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -54,6 +55,10 @@ void onInterrupt(int)
 // Shared with `demo`: records and reports one line of summary on stderr.
 int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
 {
+    // A target the recorder cannot enter is still run and its processes recorded; say so first.
+    const QString untraceable = untraceableTargetWarning(options);
+    if (!untraceable.isEmpty())
+        std::fprintf(stderr, "initscope: %s\n", qPrintable(untraceable));
     Recording recording;
     g_recording = &recording;
     struct sigaction sa {};
@@ -87,8 +92,14 @@ int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
     }
     const LaunchResult &l = result.launch;
     QString outcome;
+    if (l.processLimitHit)
+        std::fprintf(stderr, "initscope: the target started more than %d processes (fork storm?); stopped the tree "
+                             "and kept what was recorded (--max-processes)\n",
+                     options.maxProcesses);
     if (l.stoppedByRule)
         outcome = QStringLiteral("stopped as planned (a line matched the stop rule: %1)").arg(l.stopLine.left(160));
+    else if (l.processLimitHit)
+        outcome = QStringLiteral("stopped at the process limit, process tree killed");
     else if (l.timedOut)
         outcome = QStringLiteral("timed out, process tree killed");
     else if (l.cancelled)
@@ -104,10 +115,29 @@ int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
         std::fprintf(stderr, "initscope: output of %d process(es) went past the output cap: %lld bytes were "
                              "passed on but not kept (a recorder.note in the bundle says so; --output-cap)\n",
                      result.stats.outputCapped, static_cast<long long>(result.stats.outputDropped));
+    if (!options.redaction.enabled)
+        std::fprintf(stderr, "initscope: redaction is off: secret-looking values are kept as they are in %s\n",
+                     qPrintable(result.bundlePath));
+    else if (!result.stats.redaction.isEmpty())
+        std::fprintf(stderr, "initscope: redacted in the bundle: %s (--no-redact NAME keeps a value)\n",
+                     qPrintable(result.stats.redaction.describe()));
+    if (!result.rawLoss.isEmpty())
+        std::fprintf(stderr, "initscope: %s\n", qPrintable(result.rawLoss));
+    if (!result.saveError.isEmpty()) {
+        // Saved, but not where asked: said last, so it is the line the user sees.
+        QString why = result.saveError.trimmed();
+        if (why.endsWith(QLatin1Char('.')))
+            why.chop(1);
+        std::fprintf(stderr, "initscope: %s; the recording was saved to %s instead (raw records kept in %s)\n",
+                     qPrintable(why), qPrintable(result.bundlePath), qPrintable(result.rawDirectory));
+        return ExitCantCreate;
+    }
     if (!result.rawDirectory.isEmpty())
         std::fprintf(stderr, "initscope: raw records kept in %s\n", qPrintable(result.rawDirectory));
     if (l.stoppedByRule)
         return ExitOk; // the run did what it was started for
+    if (l.processLimitHit)
+        return ExitProcessLimit;
     if (l.timedOut)
         return ExitTimeout;
     if (l.cancelled)
@@ -151,8 +181,10 @@ int recordMatrix(const QString &path, QString outputDir, bool json)
             break;
         }
     }
-    writeStdout(json ? QJsonDocument(matrixToJson(matrix.name, rows)).toJson(QJsonDocument::Indented)
-                     : formatMatrixGrid(rows).toUtf8());
+    if (json)
+        writeJson(matrixToJson(matrix.name, rows));
+    else
+        writeStdout(formatMatrixGrid(rows).toUtf8());
     if (interrupted) {
         std::fprintf(stderr, "initscope record: interrupted after %lld of %lld variations\n",
                      static_cast<long long>(rows.size()), static_cast<long long>(matrix.variations.size()));
@@ -225,8 +257,25 @@ int cmdRecord(const QStringList &args)
                                                       "(default 256M; suffixes K, M, G); the rest is still passed on, "
                                                       "and the bundle says how much was not kept."),
                                        QStringLiteral("SIZE"));
+    const QCommandLineOption redact(QStringLiteral("redact"),
+                                    QStringLiteral("Treat variables whose names contain TEXT (any case) as secret too, "
+                                                   "besides TOKEN, SECRET, PASSWORD, PASSWD, KEY, CREDENTIAL, AUTH and "
+                                                   "COOKIE (repeatable)."),
+                                    QStringLiteral("TEXT"));
+    const QCommandLineOption noRedact(QStringLiteral("no-redact"),
+                                      QStringLiteral("Keep the value of variable NAME although its name looks secret "
+                                                     "(repeatable)."),
+                                      QStringLiteral("NAME"));
+    const QCommandLineOption noRedaction(QStringLiteral("no-redaction"),
+                                         QStringLiteral("Keep every value as it is; the bundle's metadata says that "
+                                                        "nothing was redacted."));
+    const QCommandLineOption maxProcesses(QStringLiteral("max-processes"),
+                                          QStringLiteral("Stop the whole tree, keeping what was recorded, once it has "
+                                                         "more than N processes at once (default 4096; 0: no limit)."),
+                                          QStringLiteral("N"));
     parser.addOptions({output, env, unset, clean, timeout, quiet, keepRaw, name, shim, inject, config, preset, stopOn,
-                       matrix, json, collect, outputCap});
+                       matrix, json, collect, outputCap, redact, noRedact, noRedaction});
+    parser.addOptions({maxProcesses});
     parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("The program and its arguments."),
                                  QStringLiteral("-- COMMAND [ARGS...]"));
     if (!parser.parse(QStringList{QStringLiteral("initscope record")} + args)) {
@@ -278,6 +327,20 @@ int cmdRecord(const QStringList &args)
             return ExitUsage;
         }
         options.outputCapBytes = *bytes;
+    }
+    options.redaction.namePatterns << parser.values(redact);
+    options.redaction.keepNames << parser.values(noRedact);
+    if (parser.isSet(noRedaction))
+        options.redaction.enabled = false;
+    if (parser.isSet(maxProcesses)) {
+        bool ok = false;
+        const int n = parser.value(maxProcesses).toInt(&ok);
+        if (!ok || n < 0) {
+            std::fprintf(stderr, "initscope record: --max-processes expects a number of processes (0: no limit), got '%s'\n",
+                         qPrintable(parser.value(maxProcesses)));
+            return ExitUsage;
+        }
+        options.maxProcesses = n;
     }
     options.cleanEnv = options.cleanEnv || parser.isSet(clean);
     for (const QString &value : parser.values(shim)) {

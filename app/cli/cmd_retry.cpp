@@ -4,6 +4,7 @@
 
 #include "bundle.h"
 #include "bundleruns.h"
+#include "displaytext.h"
 #include "recording.h"
 #include "retry.h"
 #include "rundiff.h"
@@ -113,7 +114,7 @@ int cmdRetry(const QStringList &args)
     BundleError error;
     std::unique_ptr<BundleReader> reader = BundleReader::open(bundle, &error);
     if (!reader) {
-        std::fprintf(stderr, "initscope: %s\n", qPrintable(error.message.simplified()));
+        printError(error.message);
         return ExitBadInput;
     }
     Run run;
@@ -127,13 +128,13 @@ int cmdRetry(const QStringList &args)
     RecordOptions original;
     QString why;
     if (!optionsOfRun(run.configJson, &original, &why)) {
-        std::fprintf(stderr, "initscope: %s run %lld cannot be retried: %s\n", qPrintable(bundle),
-                     static_cast<long long>(run.id), qPrintable(why));
+        printError(QStringLiteral("%1 run %2 cannot be retried: %3").arg(bundle, QString::number(run.id), why));
         return ExitBadInput;
     }
     const QList<RetryVariation> variations = retryVariations(original);
     if (positional.size() == 1) {
-        QString out = QStringLiteral("Variations of %1 run %2 (%3):\n").arg(bundle).arg(run.id).arg(run.name);
+        QString out = QStringLiteral("Variations of %1 run %2 (%3):\n")
+                          .arg(display::elide(bundle, 600), QString::number(run.id), display::elide(run.name, 200));
         for (const RetryVariation &v : variations)
             out += QStringLiteral("  %1  %2\n").arg(v.id.leftJustified(26), v.title);
         writeStdout(out.toUtf8());
@@ -150,11 +151,16 @@ int cmdRetry(const QStringList &args)
     options.fallbackTimeoutSeconds = kRetryTimeoutSeconds;
     const QString here = QSysInfo::machineHostName();
     if (run.hostname != here && !yes) {
-        const QStringList changes = retryChanges(original, options);
+        // Every value shown is the bundle's, escaped (core/displaytext.h): what is read here is
+        // what would run, byte for byte, with nothing hidden or reordered.
+        QStringList changes;
+        for (const QString &change : retryChanges(original, options))
+            changes << display::elide(change, 600);
         writeStdout(QStringLiteral("%1 was recorded on %2, not on this machine (%3). The retry would run:\n%4"
                                    "Changed from the recorded run: %5\n")
-                        .arg(bundle, run.hostname.isEmpty() ? QStringLiteral("an unnamed machine") : run.hostname, here,
-                             describeRetry(options),
+                        .arg(display::elide(bundle, 600),
+                             run.hostname.isEmpty() ? QStringLiteral("an unnamed machine") : display::elide(run.hostname, 200),
+                             display::escape(here), describeRetry(options),
                              changes.isEmpty() ? QStringLiteral("nothing") : changes.join(QStringLiteral("; ")))
                         .toUtf8());
         if (!confirmOnTerminal())

@@ -142,7 +142,7 @@ int runCheck(const QStringList &shimPaths, const QStringList &consumerPaths, con
         BundleError error;
         std::unique_ptr<BundleReader> reader = BundleReader::open(bundlePath, &error);
         if (!reader) {
-            std::fprintf(stderr, "initscope: %s\n", qPrintable(error.message.simplified()));
+            printError(error.message);
             return ExitBadInput;
         }
         in.requests = runtimeRequests(*reader);
@@ -178,8 +178,10 @@ int runCheck(const QStringList &shimPaths, const QStringList &consumerPaths, con
         in.reference = builtinManifestFor(driverApi ? QStringLiteral("cu") : QStringLiteral("nvml"));
     }
     const SymbolCheckResult result = checkSymbols(in);
-    writeStdout(json ? QJsonDocument(symbolCheckToJson(result)).toJson(QJsonDocument::Indented)
-                     : formatSymbolCheckText(result).toUtf8());
+    if (json)
+        writeJson(symbolCheckToJson(result));
+    else
+        writeStdout(formatSymbolCheckText(result).toUtf8());
     if (std::fflush(stdout) != 0)
         return ExitInternal;
     return result.hasErrors() ? 1 : ExitOk;
@@ -249,7 +251,10 @@ int cmdSymbols(const QStringList &args)
         return ExitBadInput;
     }
     if (describe) {
-        writeStdout(json ? QJsonDocument(elfImageToJson(*img)).toJson(QJsonDocument::Indented) : describeText(*img).toUtf8());
+        if (json)
+            writeJson(elfImageToJson(*img));
+        else
+            writeStdout(describeText(*img).toUtf8());
         return std::fflush(stdout) == 0 ? ExitOk : ExitInternal;
     }
     SymbolManifest manifest = manifestFromImage(*img, fileArtifact(QStringLiteral("manifest"), lib).sha256);

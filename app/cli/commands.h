@@ -15,6 +15,7 @@ enum ExitCode {
     ExitInternal = 70,   // InitScope itself failed
     ExitCantCreate = 73, // the output file cannot be written
     ExitTimeout = 124,   // the target ran past --timeout
+    ExitProcessLimit = 125, // the target's tree went past --max-processes and was stopped
 };
 
 // args excludes the program name and the subcommand itself.

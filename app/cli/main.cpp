@@ -4,9 +4,32 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <cerrno>
 #include <cstdio>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace {
+
+// Started with stdin, stdout or stderr closed (`initscope record … >&-`), the first file
+// initscope opens would get that number — the raw record file, the bundle, a pipe — and
+// whatever is then written to "stdout" would land in it, or be handed to the target as its
+// output's destination. Each closed one gets /dev/null opened the wrong way round (read-only
+// for stdout and stderr, write-only for stdin): the number is taken, and using the stream
+// still fails with EBADF exactly as if it were closed.
+void holdClosedStandardDescriptors()
+{
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        const int held = ::open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (held >= 0 && held != fd) {
+            ::dup2(held, fd);
+            ::close(held);
+        }
+    }
+}
 
 struct Command {
     const char *name;
@@ -45,6 +68,7 @@ void printUsage(FILE *to)
 
 int main(int argc, char **argv)
 {
+    holdClosedStandardDescriptors();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("initscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(INITSCOPE_VERSION));
@@ -65,8 +89,17 @@ int main(int argc, char **argv)
         return initscope::cli::ExitOk;
     }
     for (const Command &c : kCommands) {
-        if (name == QLatin1String(c.name))
-            return c.run(args);
+        if (name != QLatin1String(c.name))
+            continue;
+        const int code = c.run(args);
+        // A result that could not be written (stdout closed, a full disk) is said once, on
+        // stderr, whichever command it was.
+        if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+            std::fprintf(stderr, "initscope: the output of '%s' could not be written to standard output\n",
+                         c.name);
+            return code == initscope::cli::ExitOk ? initscope::cli::ExitInternal : code;
+        }
+        return code;
     }
     std::fprintf(stderr, "initscope: unknown command '%s'\n\n", qPrintable(name));
     printUsage(stderr);

@@ -95,6 +95,18 @@ bool tscUsable()
     return n >= 3 && memcmp(buf, "tsc", 3) == 0 && (n == 3 || buf[3] == '\n');
 }
 
+// Gives fd its size with every block allocated. Only a file system that cannot allocate ahead
+// (EOPNOTSUPP) gets a sparse file instead; a full disk (ENOSPC) is a failure, because a store
+// into a sparse page of a shared mapping on a full disk is a SIGBUS in the target.
+bool reserveFile(int fd, size_t size)
+{
+    if (fallocate(fd, 0, 0, off_t(size)) == 0)
+        return true;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return false;
+    return ftruncate(fd, off_t(size)) == 0;
+}
+
 int highFd(int fd)
 {
     const int high = fcntl(fd, F_DUPFD_CLOEXEC, 900);
@@ -133,8 +145,9 @@ bool openRing()
     }
     if (ringFd < 0)
         return false;
-    // Blocks reserved now: a full disk fails here, never as SIGBUS on a later store.
-    if (fallocate(ringFd, 0, 0, off_t(kRingBytes)) != 0 && ftruncate(ringFd, off_t(kRingBytes)) != 0) {
+    // Blocks reserved now: a full disk fails here, never as SIGBUS on a later store. The empty
+    // file stays behind, so ingest can say that this process's calls could not be recorded.
+    if (!reserveFile(ringFd, kRingBytes)) {
         close(ringFd);
         return false;
     }
@@ -372,24 +385,38 @@ unsigned g_inflightNext = 0;           // atomic
 int g_inflightLock = 0;
 bool g_inflightFailed = false;
 
+// Creates <run-dir>/<pid>.inflight, or <pid>.N.inflight when an earlier image of this pid
+// (before an exec) left its own: the slots of a process that exec'd while one of its threads
+// was inside a call must survive the next image.
 bool openInflight()
 {
     if (!g_runDir || !g_runDir[0])
         return false;
     char path[700];
-    size_t len = strlen(g_runDir);
-    if (len > 600)
+    const size_t dirLen = strlen(g_runDir);
+    if (dirLen > 600)
         return false;
-    memcpy(path, g_runDir, len);
-    path[len++] = '/';
-    len = appendDecimal(path, len, uint64_t(syscall(SYS_getpid)));
-    memcpy(path + len, ".inflight", 10);
-    const int fd = ::open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    memcpy(path, g_runDir, dirLen);
+    const uint64_t pid = uint64_t(syscall(SYS_getpid));
+    int fd = -1;
+    for (unsigned n = 0; n < 64 && fd < 0; ++n) {
+        size_t len = dirLen;
+        path[len++] = '/';
+        len = appendDecimal(path, len, pid);
+        if (n > 0) {
+            path[len++] = '.';
+            len = appendDecimal(path, len, n);
+        }
+        memcpy(path + len, ".inflight", 10);
+        fd = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST)
+            return false;
+    }
     if (fd < 0)
         return false;
     const size_t size = sizeof(RawInflightSlot) * INITSCOPE_INFLIGHT_THREADS;
     void *m = MAP_FAILED;
-    if (fallocate(fd, 0, 0, off_t(size)) == 0 || ftruncate(fd, off_t(size)) == 0)
+    if (reserveFile(fd, size))
         m = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd); // the mapping keeps the file
     if (m == MAP_FAILED)

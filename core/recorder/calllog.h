@@ -80,8 +80,8 @@ void callLogAfterFork();
 // the functions traced so far are defined in the new ring (calltrace.cpp).
 void onRingCreated(LaneRef &ref, uint32_t tid);
 
-// This thread's slot in <run-dir>/<pid>.inflight, or nullptr when none is left. Call once
-// per thread and keep the pointer.
+// This thread's slot in <run-dir>/<pid>.inflight (<pid>.N.inflight for a later image of the
+// pid), or nullptr when none is left. Call once per thread and keep the pointer.
 struct RawInflightSlot *inflightSlot(uint32_t tid);
 
 } // namespace initscope::recorder

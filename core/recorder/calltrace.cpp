@@ -53,7 +53,7 @@ constexpr unsigned kMaxDepth = 64;
 Slot g_slots[kMaxSlots];
 unsigned g_slotCount = 0;
 unsigned char *g_stubPages[kMaxSlots / kStubsPerPage];
-int g_slotLock = 0;
+int g_slotLockFallback = 0; // where the fork sentinel below could not be made
 
 // Names handed to traceFunction may be transient (cuGetProcAddress's caller owns them).
 char *g_namePool = nullptr;
@@ -66,11 +66,23 @@ constexpr unsigned kMapSize = kMaxSlots * 2;
 unsigned g_map[kMapSize]; // slot index + 1, 0 = empty
 
 // A page that the kernel zeroes in a fork()ed child: tells the hot path that it now runs in
-// a new process without asking the kernel on every call.
+// a new process without asking the kernel on every call. The locks that the parent's other
+// threads may hold at the moment of a fork live here too, so that they are free in the child,
+// where those threads do not exist.
 struct ForkSentinel {
     uint64_t armed;
+    int forkLock; // one thread of a child starts its log, the others wait
+    int slotLock; // g_slots, g_map, the name pool
 };
 ForkSentinel *g_sentinel = nullptr;
+// How many fork()s this process's image has been through: a thread whose state says fewer runs
+// in a child and takes its own thread id, lane and in-flight slot before recording anything.
+uint64_t g_forkGeneration = 0;
+
+int *slotLock()
+{
+    return g_sentinel ? &g_sentinel->slotLock : &g_slotLockFallback;
+}
 
 struct Frame {
     uint64_t ret;
@@ -80,6 +92,7 @@ struct Frame {
 };
 
 struct ThreadState {
+    uint64_t forkGeneration;   // g_forkGeneration when tid, lane and inflight were taken
     uint32_t depth;
     uint32_t tid;
     RawInflightSlot *inflight; // where this thread's open calls survive a crash or kill
@@ -114,6 +127,7 @@ ThreadState *threadState()
         return nullptr;
     }
     t = static_cast<ThreadState *>(m);
+    t->forkGeneration = __atomic_load_n(&g_forkGeneration, __ATOMIC_ACQUIRE);
     t->depth = 0;
     t->lane = LaneRef{};
     t->tid = uint32_t(syscall(SYS_gettid));
@@ -125,21 +139,45 @@ ThreadState *threadState()
 
 void checkFork()
 {
-    if (__builtin_expect(g_sentinel && g_sentinel->armed, 1))
+    if (__builtin_expect(g_sentinel && __atomic_load_n(&g_sentinel->armed, __ATOMIC_ACQUIRE), 1))
         return;
     if (!g_sentinel)
         return;
-    // First call in a fork()ed child: its own log, its own thread id.
+    // First record in a fork()ed child: its own log. Several threads the child started may get
+    // here at once; one sets the log up, the others wait for it.
     const int savedErrno = errno;
-    callLogAfterFork();
-    if (t_state) {
-        t_state->tid = uint32_t(syscall(SYS_gettid));
-        t_state->lane = LaneRef{};
-        memset(t_state->inflightNamed, 0, sizeof t_state->inflightNamed);
-        t_state->inflight = inflightSlot(t_state->tid);
+    lock(&g_sentinel->forkLock);
+    if (!__atomic_load_n(&g_sentinel->armed, __ATOMIC_RELAXED)) {
+        callLogAfterFork();
+        __atomic_store_n(&g_forkGeneration, g_forkGeneration + 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&g_sentinel->armed, 1, __ATOMIC_RELEASE);
     }
-    g_sentinel->armed = 1;
+    unlock(&g_sentinel->forkLock);
     errno = savedErrno;
+}
+
+// The thread that called fork() carries its parent's thread state into the child: its own
+// thread id, a lane of the child's ring and an in-flight slot of the child's file (the parent's
+// mapping is gone) before it records anything there. Calls it is inside stay open.
+void adoptFork(ThreadState *t)
+{
+    const int savedErrno = errno;
+    t->tid = uint32_t(syscall(SYS_gettid));
+    t->lane = LaneRef{};
+    memset(t->inflightNamed, 0, sizeof t->inflightNamed);
+    t->inflight = inflightSlot(t->tid);
+    t->forkGeneration = __atomic_load_n(&g_forkGeneration, __ATOMIC_ACQUIRE);
+    errno = savedErrno;
+}
+
+// This thread's state, ready to record in this process.
+ThreadState *currentThread()
+{
+    checkFork();
+    ThreadState *t = threadState();
+    if (__builtin_expect(t && t->forkGeneration != __atomic_load_n(&g_forkGeneration, __ATOMIC_RELAXED), 0))
+        adoptFork(t);
+    return t;
 }
 
 const RecFnSpec *specFor(const char *name)
@@ -278,7 +316,10 @@ void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
     const uint32_t api = apiOfName(name);
     if (api == 0)
         return real;
-    lock(&g_slotLock);
+    // In a fork()ed child whose first record this is, the child's own log first: the slot's
+    // definition below must not go to the parent's ring.
+    checkFork();
+    lock(slotLock());
     uint64_t h = (uint64_t(uintptr_t(real)) >> 4) * 0x9E3779B97F4A7C15ull;
     h ^= uint64_t(reach) * 31 + kind;
     unsigned pos = unsigned(h % kMapSize);
@@ -320,13 +361,13 @@ void *traceWithKind(void *real, const char *name, uint32_t reach, uint8_t kind)
             break;
         }
     }
-    unlock(&g_slotLock);
+    unlock(slotLock());
     if (created >= 0) {
         // Outside the lock: the first record of a process creates its ring, which defines
         // every slot there is (onRingCreated). It is made here, when the first function is
         // wrapped, not at the first call: its header also tells ingest which clock the
         // in-flight frames use, and the first call may be one that never returns.
-        if (ThreadState *t = threadState())
+        if (ThreadState *t = currentThread())
             defineSlot(t->lane, t->tid, unsigned(created));
     }
     return result;
@@ -535,8 +576,7 @@ struct PreResult {
 extern "C" __attribute__((visibility("hidden"))) PreResult
 initscope_trampoline_pre(Slot *slot, const uint64_t *regs, uint64_t returnAddress)
 {
-    checkFork();
-    ThreadState *t = threadState();
+    ThreadState *t = currentThread();
     if (!t || t->depth >= kMaxDepth)
         return {slot->real, 0};
     Frame &f = t->frames[t->depth++];
@@ -568,7 +608,11 @@ initscope_trampoline_post(uint64_t rax, uint64_t rdx)
 {
     (void)rdx;
     const uint64_t end = callTicks();
+    // A call that fork()ed returns in the child too: its record goes to the child's log.
+    checkFork();
     ThreadState *t = t_state;
+    if (__builtin_expect(t->forkGeneration != __atomic_load_n(&g_forkGeneration, __ATOMIC_RELAXED), 0))
+        adoptFork(t);
     Frame &f = t->frames[--t->depth];
     if (t->inflight)
         __atomic_store_n(&t->inflight->depth, t->depth, __ATOMIC_RELEASE);

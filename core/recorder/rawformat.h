@@ -40,6 +40,8 @@ enum RawType {
     RAW_RUN_INFO = 35,   /* RawRunInfo */
     RAW_CLOCK = 36,      /* RawClock: a reading of the call clock at the header's ts_ns */
     RAW_OUTPUT_CAPPED = 37, /* RawOutputCapped: the header's pid wrote more than the output cap */
+    RAW_PROC_EXEC = 38,  /* RawProcExec + strings: a process of the tree exec'd, as /proc showed it */
+    RAW_PROCESS_LIMIT = 39, /* RawProcessLimit: the tree had more processes than allowed */
 };
 
 struct RawHeader {
@@ -132,6 +134,42 @@ struct RawOutputCapped {
 
 struct RawClock {
     uint64_t ticks; /* the call clock (see RawRingHeader) at the moment of the header's ts_ns */
+};
+
+/* A process of the tree ran execve() (the kernel's process events say so), and what the launcher
+ * could read of the new image in /proc before it was gone: raw facts, interpreted by ingest
+ * (core/untraced.h). The header's ts_ns is the kernel's time of the exec, its pid the process.
+ * Strings follow in this order: exe (readlink of /proc/<pid>/exe), interpreter (PT_INTERP),
+ * cmdline and environ (NUL-separated, as in /proc), comm. */
+#define RAW_EXEC_SEEN_EXE 1u     /* /proc/<pid>/exe was opened: exe, file_*, elf_*, interpreter */
+#define RAW_EXEC_SEEN_STATUS 2u  /* /proc/<pid>/status: ppid and the credentials */
+#define RAW_EXEC_SEEN_AUXV 4u    /* /proc/<pid>/auxv: at_secure */
+#define RAW_EXEC_SEEN_ENVIRON 8u /* /proc/<pid>/environ */
+#define RAW_EXEC_SEEN_CMDLINE 16u
+#define RAW_EXEC_SEEN_COMM 32u
+struct RawProcExec {
+    uint32_t seen;        /* RAW_EXEC_SEEN_* of what could be read */
+    uint32_t elf_class;   /* e_ident[EI_CLASS] of the executable: 1 32-bit, 2 64-bit, 0 not ELF */
+    uint32_t elf_machine; /* e_machine */
+    uint32_t has_interp;  /* 1 when it has a PT_INTERP program header (a dynamic loader) */
+    uint32_t file_mode;   /* st_mode, st_uid, st_gid of the executable */
+    uint32_t file_uid;
+    uint32_t file_gid;
+    uint32_t ppid;
+    uint32_t ruid, euid, rgid, egid;
+    int32_t at_secure;    /* AT_SECURE the kernel gave the image; -1 when not read */
+    uint32_t exe_len;
+    uint32_t interp_len;
+    uint32_t cmdline_len;
+    uint32_t environ_len;
+    uint32_t comm_len;
+};
+
+/* The tree had more than `limit` processes at once (`count` when it was noticed); the launcher
+ * stopped it. */
+struct RawProcessLimit {
+    uint32_t limit;
+    uint32_t count;
 };
 
 /* Which library family a traced function belongs to. */
@@ -261,7 +299,8 @@ struct RawExportTable {
     uint64_t table_size; /* slot 0 of the table when it looks like a size, else 0 */
 };
 
-/* <run-dir>/<pid>.inflight: one slot per thread that made a traced call, shared with the
+/* <run-dir>/<pid>.inflight (<pid>.N.inflight for a later image of the same pid after exec, as
+ * with the rings): one slot per thread that made a traced call, shared with the
  * file, holding the calls that thread is inside right now. After the process is gone, a slot
  * with depth > 0 names the calls that never returned — where a crashed or killed process was. */
 #define INITSCOPE_INFLIGHT_THREADS 256

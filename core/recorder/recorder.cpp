@@ -321,6 +321,18 @@ void recordCapture(uint32_t stream, int status)
 // after the launcher has acknowledged, so no byte is ever written where nobody reads.
 void captureOutput(const char *socketName)
 {
+    // Which streams the program has, asked before this function opens anything: a closed fd 1
+    // or 2 would otherwise be taken by our socket or a pipe end, look open, and be left open
+    // in the program (which would then write where it meant to get EBADF).
+    const int targets[2] = {STDOUT_FILENO, STDERR_FILENO};
+    bool hasStream[2];
+    int closedErrno[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        struct stat st;
+        hasStream[i] = fstat(targets[i], &st) == 0;
+        if (!hasStream[i])
+            closedErrno[i] = errno;
+    }
     int sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (sock < 0)
         return;
@@ -354,12 +366,10 @@ void captureOutput(const char *socketName)
     int fds[4];
     int fdCount = 0;
     int pipes[2][2] = {{-1, -1}, {-1, -1}};
-    const int targets[2] = {STDOUT_FILENO, STDERR_FILENO};
     const uint32_t streams[2] = {RAW_STREAM_STDOUT, RAW_STREAM_STDERR};
     for (int i = 0; i < 2; ++i) {
-        struct stat st;
-        if (fstat(targets[i], &st) < 0) {
-            recordCapture(streams[i], errno); // closed: nothing to capture
+        if (!hasStream[i]) {
+            recordCapture(streams[i], closedErrno[i]); // closed: nothing to capture
             continue;
         }
         if (pipe2(pipes[i], O_CLOEXEC) < 0) {

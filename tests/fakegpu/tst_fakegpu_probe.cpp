@@ -430,6 +430,39 @@ TEST(FakeGpuCrashInInit, RealRuntimeDiesOfSigsegv)
     EXPECT_EQ(lines(o.err).back(), "fakegpu: cuInit(0)") << o.err;
 }
 
+// --- abort-in-init ----------------------------------------------------------------------------
+
+TEST(FakeGpuAbortInInit, DriverPathDiesOfSigabrtInCuInit)
+{
+    const Outcome o = probe("default", "abort-in-init", {"--driver-only"}, {{"INITSCOPE_FAKEGPU_TRACE", "1"}});
+    ASSERT_FALSE(o.exited) << describe(o);
+    EXPECT_EQ(o.signal, SIGABRT) << describe(o);
+    EXPECT_EQ(o.out, "initscope-probe: loading libcuda.so.1\n");
+    EXPECT_EQ(lines(o.err).back(), "fakegpu: cuInit(0)") << o.err;
+}
+
+TEST(FakeGpuAbortInInit, RealRuntimeDiesOfSigabrt)
+{
+    REQUIRE_REAL_CUDART();
+    const Outcome o = runtimePath("default", "abort-in-init");
+    ASSERT_FALSE(o.exited) << describe(o);
+    EXPECT_EQ(o.signal, SIGABRT) << describe(o);
+    EXPECT_EQ(lines(o.err).back(), "fakegpu: cuInit(0)") << o.err;
+}
+
+// --- hang_in ----------------------------------------------------------------------------------
+
+TEST(FakeGpuHangIn, ListedFunctionNeverReturnsAndTheOthersStillAnswer)
+{
+    const Outcome o = probe("default", "", {"--driver-only"},
+                            {{"INITSCOPE_FAKEGPU_TRACE", "1"}, {"INITSCOPE_FAKEGPU_HANG_IN", "cuCtxGetCurrent,cuDeviceGetName"}},
+                            1500);
+    EXPECT_TRUE(o.timedOut) << describe(o);
+    // cuInit and the calls before the device name answered; the name never came.
+    EXPECT_GE(lineIndex(o.err, "fakegpu: cuInit(0)"), 0) << o.err;
+    EXPECT_EQ(lines(o.err).back(), "fakegpu: cuDeviceGetName") << o.err;
+}
+
 // --- hang-in-init -----------------------------------------------------------------------------
 
 TEST(FakeGpuHangInInit, DriverPathIsStillRunningAtTheDeadline)

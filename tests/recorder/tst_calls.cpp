@@ -126,6 +126,8 @@ TEST_P(OutcomeTest, ProbeEndsTheSameWithAndWithoutRecording)
         EXPECT_EQ(plain.status, -1) << "the hang mode must hang";
     else if (mode == QLatin1String("crash-in-init"))
         EXPECT_EQ(plain.status, 128 + 11) << "the crash mode must crash with SIGSEGV";
+    else if (mode == QLatin1String("abort-in-init"))
+        EXPECT_EQ(plain.status, 128 + 6) << "the abort mode must end with SIGABRT";
     else
         EXPECT_FALSE(plain.err.isEmpty() && plain.status != 0) << "a failure says why";
 }
@@ -134,7 +136,7 @@ INSTANTIATE_TEST_SUITE_P(EveryFakeGpuMode, OutcomeTest,
                          ::testing::Values("healthy", "no-export-tables", "no-getprocaddress-v2",
                                            "v1-resolver", "old-driver", "no-device",
                                            "nvml-zero-memory", "no-vmm", "crash-in-init",
-                                           "hang-in-init"),
+                                           "hang-in-init", "abort-in-init"),
                          [](const ::testing::TestParamInfo<const char *> &info) {
                              std::string name = info.param;
                              for (char &c : name)
