@@ -218,13 +218,13 @@ QVariant EventsModel::data(const QModelIndex &index, int role) const
             const QByteArray payload = payloads({row}).value(e.id);
             // A tooltip is for a glance; a payload of megabytes would freeze the painter.
             if (payload.size() > kToolTipChars)
-                return plainForLabel(display::elideBytes(payload, kToolTipChars));
+                return asToolTip(display::elideBytes(payload, kToolTipChars));
             const QJsonDocument doc = QJsonDocument::fromJson(payload);
             QString tip = doc.isNull() ? safeText(payload)
                                        : display::escape(QString::fromUtf8(doc.toJson(QJsonDocument::Indented)),
                                                          display::Breaks::Keep);
             const QString shown = details(row);
-            return plainForLabel(shown == formatPayload(payload) ? tip : shown + QStringLiteral("\n\n") + tip);
+            return asToolTip(shown == formatPayload(payload) ? tip : shown + QStringLiteral("\n\n") + tip);
         }
         return toolTipText(data(index, Qt::DisplayRole).toString());
     case Qt::TextAlignmentRole:

@@ -114,14 +114,30 @@ QString processLabel(const Process &process)
     return QStringLiteral("%1 (%2)").arg(processName(process), QString::number(process.pid));
 }
 
-QString safeText(const char *data, qsizetype size, qsizetype maxChars, qsizetype *omitted)
+QString safeText(const char *data, qsizetype size, qsizetype maxBytes, qsizetype *omitted)
 {
-    return display::escapeBytes(QByteArrayView(data, size), maxChars, omitted);
+    qsizetype cut = maxBytes >= 0 && maxBytes < size ? maxBytes : size;
+    if (cut < size) {
+        // Back to the start of a character the cut would split: it is left out whole.
+        const auto *p = reinterpret_cast<const unsigned char *>(data);
+        for (qsizetype back = 1; back <= 3 && back <= cut; ++back) {
+            const unsigned char b = p[cut - back];
+            if ((b & 0xc0) == 0x80)
+                continue;
+            const int length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+            if (length > back)
+                cut -= back;
+            break;
+        }
+    }
+    if (omitted)
+        *omitted = size - cut;
+    return display::escapeBytes(QByteArrayView(data, cut));
 }
 
-QString safeText(const QByteArray &bytes, qsizetype maxChars, qsizetype *omitted)
+QString safeText(const QByteArray &bytes, qsizetype maxBytes, qsizetype *omitted)
 {
-    return display::escapeBytes(bytes, maxChars, omitted);
+    return safeText(bytes.constData(), bytes.size(), maxBytes, omitted);
 }
 
 QString cellText(QStringView text)
@@ -131,7 +147,11 @@ QString cellText(QStringView text)
 
 QString toolTipText(QStringView text)
 {
-    const QString shown = display::elide(text, kToolTipChars, display::Breaks::Keep);
+    return asToolTip(display::elide(text, kToolTipChars, display::Breaks::Keep));
+}
+
+QString asToolTip(const QString &shown)
+{
     // A plain tooltip never wraps: a value of thousands of characters would run off the screen.
     // As rich text it wraps to the screen (anywhere, for a path without spaces) and keeps every
     // space.
@@ -146,7 +166,12 @@ QString toolTipText(QStringView text)
     }
     if (!longLine)
         return plainForLabel(shown);
-    return QStringLiteral("<p style=\"white-space:pre-wrap\">%1</p>").arg(shown.toHtmlEscaped());
+    // Only what HTML would take for markup is escaped: quotes stay as they are in a JSON payload.
+    QString html = shown;
+    html.replace(QLatin1Char('&'), QStringLiteral("&amp;"));
+    html.replace(QLatin1Char('<'), QStringLiteral("&lt;"));
+    html.replace(QLatin1Char('>'), QStringLiteral("&gt;"));
+    return QStringLiteral("<p style=\"white-space:pre-wrap\">%1</p>").arg(html);
 }
 
 QString htmlText(QStringView text, qsizetype maxChars)

@@ -34,11 +34,11 @@ QString processLabel(const Process &process);
 
 // Shows bytes that may not be text (core/displaytext.h): valid UTF-8 passes through, control,
 // bidi and invisible characters and invalid bytes become escapes (\x1b, <U+202E>, \xff). At
-// most maxChars characters are made; the number of bytes that were left out is stored in
-// *omitted when given.
-QString safeText(const QByteArray &bytes, qsizetype maxChars = -1, qsizetype *omitted = nullptr);
+// most maxBytes of input are shown, never half a character; the number of bytes that were left
+// out is stored in *omitted when given.
+QString safeText(const QByteArray &bytes, qsizetype maxBytes = -1, qsizetype *omitted = nullptr);
 // The same for a byte range of a larger buffer, without copying it.
-QString safeText(const char *data, qsizetype size, qsizetype maxChars = -1,
+QString safeText(const char *data, qsizetype size, qsizetype maxBytes = -1,
                  qsizetype *omitted = nullptr);
 
 // Strings of a bundle in views (docs/reliability.md, "Bundles from others"). A cell or tree item
@@ -49,6 +49,9 @@ inline constexpr qsizetype kCellChars = 2000;
 inline constexpr qsizetype kToolTipChars = 8192;
 QString cellText(QStringView text);
 QString toolTipText(QStringView text);
+// Text escaped and bounded already, as a tooltip: never taken for rich text, and wrapped (as
+// rich text that shows it as it is) when a line is too long for the screen.
+QString asToolTip(const QString &shown);
 // One line for rich text (a label or panel that shows HTML): escaped, cut, then HTML-escaped.
 QString htmlText(QStringView text, qsizetype maxChars = kCellChars);
 // Text for a QLabel or tooltip that must be plain: rich-text look-alikes ("<b>…") are turned into

@@ -1,5 +1,6 @@
 #include "outputmodel.h"
 
+#include "displaytext.h"
 #include "format.h"
 #include "theme.h"
 
@@ -134,7 +135,7 @@ QString OutputModel::displayText(const Line &line) const
     qsizetype omitted = 0;
     QString text = safeText(m_bytes.constData() + line.offset, line.size, kElideBytes, &omitted);
     if (omitted > 0)
-        text += QStringLiteral(" … (%1 more bytes)").arg(omitted);
+        text += display::moreBytes(omitted);
     return text;
 }
 
@@ -176,7 +177,7 @@ QVariant OutputModel::data(const QModelIndex &index, int role) const
                            .arg(omitted);
             if (!line.terminated)
                 tip += QStringLiteral("\n(no newline at the end of the output)");
-            return tip;
+            return asToolTip(tip);
         }
         if (index.column() == StreamColumn)
             return isErr ? QStringLiteral("standard error") : QStringLiteral("standard output");
