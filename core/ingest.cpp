@@ -7,6 +7,7 @@
 #include "launcher.h"
 #include "libalternatives.h"
 #include "rawformat.h"
+#include "origin.h"
 #include "untraced.h"
 
 #include <QDir>
@@ -605,11 +606,17 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     }
     const qint64 runId = writer.addRun(run);
     stats.runId = runId;
+    // This user's mark that the run was recorded here (core/origin.h): a retry of it runs
+    // without asking; a bundle from anyone else cannot carry it.
+    if (const QString mark = originMark(run); !mark.isEmpty())
+        writer.setMetadata(originMetadataKey(runId), mark);
     for (Artifact artifact : artifacts) {
         artifact.runId = runId;
         writer.addArtifact(artifact);
     }
-    auto rel = [t0](quint64 ts) { return qint64(ts) - qint64(t0); };
+    // Nanoseconds since the run's start, negative before it. Subtracted unsigned: a damaged
+    // timestamp far from t0 wraps instead of overflowing.
+    auto rel = [t0](quint64 ts) { return qint64(ts - t0); };
     auto addEvent = [&](qint64 processId, qint64 tid, quint64 ts, const char *kind,
                         const QString &name, const QJsonObject &payload) {
         Event e;

@@ -1,5 +1,7 @@
 #include "retrycontroller.h"
 
+#include "origin.h"
+
 #include "bundle.h"
 #include "bundlepage.h"
 #include "compareview.h"
@@ -189,7 +191,7 @@ bool RetryController::retry(const QString &variationId, const QStringList &setEn
     }
     // A bundle from another machine: what would run here is shown before anything runs.
     const QString here = QSysInfo::machineHostName();
-    if (run.hostname != here) {
+    if (!recordedHere(page->reader(), run)) {
         RecordOptions shown = variation.options;
         shown.fallbackTimeoutSeconds = kRetryTimeoutSeconds;
         // Every value is the bundle's, escaped on its own (describeRetry() does the same for the
@@ -199,12 +201,21 @@ bool RetryController::retry(const QString &variationId, const QStringList &setEn
         for (const QString &change : retryChanges(recorded, shown))
             changes << htmlText(change, 600);
         const QString text =
-            QStringLiteral("<p>%1 was recorded on <b>%2</b>, not on this machine (%3). Retrying it %4 runs this "
-                           "here:</p><pre style=\"white-space:pre-wrap\">%5</pre><p>Changed from the recorded run: %6</p>"
+            QStringLiteral("<p>%1 %2. Retrying it %3 runs this "
+                           "here:</p><pre style=\"white-space:pre-wrap\">%4</pre><p>Changed from the recorded run: %5</p>"
                            "<p>Run it on this machine?</p>")
                 .arg(htmlText(QFileInfo(page->path()).fileName(), 200),
-                     run.hostname.isEmpty() ? QStringLiteral("an unnamed machine") : htmlText(run.hostname, 200),
-                     htmlText(here), htmlText(variation.title), describeRetry(shown).toHtmlEscaped(),
+                     // A bundle that names this host but lacks the mark was written by someone
+                     // else, or changed since (core/origin.h).
+                     run.hostname == here
+                         ? QStringLiteral("names this machine (%1) but carries no mark of a run recorded here by you, "
+                                          "so it may come from someone else")
+                               .arg(htmlText(here))
+                         : QStringLiteral("was recorded on <b>%1</b>, not on this machine (%2)")
+                               .arg(run.hostname.isEmpty() ? QStringLiteral("an unnamed machine")
+                                                           : htmlText(run.hostname, 200),
+                                    htmlText(here)),
+                     htmlText(variation.title), describeRetry(shown).toHtmlEscaped(),
                      changes.isEmpty() ? QStringLiteral("nothing") : changes.join(QStringLiteral("; ")));
         if (!m_confirm || !m_confirm(QStringLiteral("Retry a Run From Another Machine?"), text)) {
             m_window->statusBar()->showMessage(QStringLiteral("Nothing was run."), 5000);

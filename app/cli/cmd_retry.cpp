@@ -1,6 +1,7 @@
 // initscope retry BUNDLE [VARIATION]: record a recorded run again with one thing changed, add it
 // to the same bundle, and compare it with the original (docs/diff.md, Retries).
 #include "commands.h"
+#include "origin.h"
 
 #include "bundle.h"
 #include "bundleruns.h"
@@ -150,17 +151,24 @@ int cmdRetry(const QStringList &args)
     RecordOptions &options = variation.options;
     options.fallbackTimeoutSeconds = kRetryTimeoutSeconds;
     const QString here = QSysInfo::machineHostName();
-    if (run.hostname != here && !yes) {
+    if (!recordedHere(*reader, run) && !yes) {
         // Every value shown is the bundle's, escaped (core/displaytext.h): what is read here is
         // what would run, byte for byte, with nothing hidden or reordered.
         QStringList changes;
         for (const QString &change : retryChanges(original, options))
             changes << display::elide(change, 600);
-        writeStdout(QStringLiteral("%1 was recorded on %2, not on this machine (%3). The retry would run:\n%4"
-                                   "Changed from the recorded run: %5\n")
-                        .arg(display::elide(bundle, 600),
-                             run.hostname.isEmpty() ? QStringLiteral("an unnamed machine") : display::elide(run.hostname, 200),
-                             display::escape(here), describeRetry(options),
+        // A bundle that names this host but lacks the mark was written by someone else, or
+        // changed since (core/origin.h): as foreign as one from another machine.
+        const QString where =
+            run.hostname == here
+                ? QStringLiteral("names this machine (%1) but carries no mark of a run recorded here by this user, so "
+                                 "it may come from someone else")
+                      .arg(display::escape(here))
+                : QStringLiteral("was recorded on %1, not on this machine (%2)")
+                      .arg(run.hostname.isEmpty() ? QStringLiteral("an unnamed machine") : display::elide(run.hostname, 200),
+                           display::escape(here));
+        writeStdout(QStringLiteral("%1 %2. The retry would run:\n%3Changed from the recorded run: %4\n")
+                        .arg(display::elide(bundle, 600), where, describeRetry(options),
                              changes.isEmpty() ? QStringLiteral("nothing") : changes.join(QStringLiteral("; ")))
                         .toUtf8());
         if (!confirmOnTerminal())

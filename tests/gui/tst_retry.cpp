@@ -6,6 +6,7 @@
 #include "guitest.h"
 
 #include "bundle.h"
+#include "origin.h"
 #include "bundlepage.h"
 #include "comparemodel.h"
 #include "compareview.h"
@@ -23,7 +24,9 @@
 #include <QProgressDialog>
 #include <QPushButton>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
+#include <QSysInfo>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -224,6 +227,41 @@ TEST_F(RetryTest, RunFromAnotherMachineShowsTheExactCommandAndEnvironmentAndRuns
         << text.toStdString();
     EXPECT_FALSE(retry()->isRunning());
     EXPECT_EQ(runsInBundle(), 1);
+}
+
+// A stranger's bundle that names this machine, or one of ours whose command was changed
+// afterwards, lacks this user's mark over what it would run (core/origin.h): it is asked about.
+TEST_F(RetryTest, BundleThatOnlyNamesThisMachineOrWasChangedAfterRecordingIsAskedAbout)
+{
+    {
+        BundleError error;
+        auto reader = BundleReader::open(m_bundle, &error);
+        ASSERT_TRUE(reader) << error.message.toStdString();
+        ASSERT_TRUE(recordedHere(*reader, reader->runs().first())) << "the demo was recorded here, by this user";
+    }
+    for (const char *edit : {"UPDATE runs SET command = json_insert(command, '$[#]', '--extra')",
+                             "DELETE FROM meta WHERE key LIKE 'origin.%'"}) {
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("edit"));
+            db.setDatabaseName(m_bundle);
+            ASSERT_TRUE(db.open());
+            QSqlQuery q(db);
+            ASSERT_TRUE(q.exec(QString::fromLatin1(edit))) << q.lastError().text().toStdString();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("edit"));
+        setHostname(QSysInfo::machineHostName());
+        m_asked.clear();
+        m_answer = false;
+        ASSERT_TRUE(m_window->openBundle(m_bundle));
+        EXPECT_FALSE(retry()->retry(QStringLiteral("bind-now"), {}));
+        ASSERT_EQ(m_asked.size(), 1) << edit;
+        EXPECT_TRUE(m_asked.first().contains(QLatin1String("carries no mark of a run recorded here by you")))
+            << m_asked.first().toStdString();
+        EXPECT_FALSE(retry()->isRunning());
+        EXPECT_EQ(runsInBundle(), 1);
+        while (m_window->pageCount() > 0)
+            m_window->closeTab(0);
+    }
 }
 
 TEST_F(RetryTest, CancellingARetryAddsNoRunToTheBundle)
