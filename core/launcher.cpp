@@ -486,7 +486,7 @@ LaunchResult Launcher::run()
         overLimitCount.store(int(count));
         const char c = 1;
         (void)!::write(wakeFd, &c, 1);
-    });
+    }, wakeFd);
     ::close(outPipe[1]);
     ::close(errPipe[1]);
     ::close(execPipe[1]);

@@ -34,8 +34,9 @@ ProcessEvents::~ProcessEvents()
         ::close(m_fd);
 }
 
-void ProcessEvents::start(size_t limit, std::function<void(size_t)> overLimit)
+void ProcessEvents::start(size_t limit, std::function<void(size_t)> overLimit, int wakeFd)
 {
+    m_wakeFd = wakeFd;
     if (m_fd < 0 || m_thread.joinable() || ::pipe2(m_stopPipe, O_CLOEXEC) != 0)
         return;
     {
@@ -74,9 +75,12 @@ void ProcessEvents::run()
             return;
         size_t over = 0;
         std::function<void(size_t)> call;
+        bool exited = false;
         {
             std::lock_guard lock(m_mutex);
+            const size_t before = m_live.size();
             drainLocked();
+            exited = m_live.size() < before;
             if (m_broken)
                 return;
             if (m_limit > 0 && !m_lost && m_live.size() > m_limit) {
@@ -87,6 +91,10 @@ void ProcessEvents::run()
         }
         if (over > 0 && call)
             call(over);
+        if (exited && m_wakeFd >= 0) {
+            const char c = 1;
+            (void)!::write(m_wakeFd, &c, 1);
+        }
     }
 }
 

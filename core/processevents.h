@@ -34,7 +34,9 @@ public:
     // process may (it may when it may listen at all: root): a fork storm that keeps every CPU
     // busy must not keep the count from being kept. overLimit is called on that thread, once, the
     // moment the tree has more than `limit` processes by a count that lost no event (0: never).
-    void start(size_t limit, std::function<void(size_t count)> overLimit);
+    // wakeFd (when >= 0) gets a byte whenever a process of the tree has exited, so that the
+    // launcher's loop reaps at once instead of at its next poll timeout.
+    void start(size_t limit, std::function<void(size_t count)> overLimit, int wakeFd = -1);
     void stop();
 
     // Reads every pending event and appends RAW_PROC_FORK / RAW_PROC_EXIT for the tree, and a
@@ -68,6 +70,7 @@ private:
     bool m_broken = false; // the socket failed for good
     size_t m_limit = 0; // 0: none
     std::function<void(size_t)> m_overLimit;
+    int m_wakeFd = -1;
     std::thread m_thread;
     int m_stopPipe[2] = {-1, -1};
 };
