@@ -56,6 +56,19 @@ void CallClock::finish()
                  double(m_readings.back().first - m_readings.front().first);
 }
 
+namespace {
+
+// Nanoseconds as a quint64, saturated: readings or ticks that no recorder writes (a damaged ring)
+// can put a time outside its range, where converting the double would be undefined.
+quint64 saturatedNs(double ns)
+{
+    if (!(ns > 0))
+        return 0;
+    return ns >= 18446744073709551616.0 ? ~quint64(0) : quint64(ns);
+}
+
+} // namespace
+
 quint64 CallClock::toMonotonic(quint64 ticks) const
 {
     if (m_identity || m_readings.empty())
@@ -63,8 +76,7 @@ quint64 CallClock::toMonotonic(quint64 ticks) const
     auto it = std::upper_bound(m_readings.begin(), m_readings.end(), std::make_pair(ticks, ~quint64(0)));
     const auto extrapolate = [&](const std::pair<quint64, quint64> &from) {
         const double delta = (double(ticks) - double(from.first)) * m_rate;
-        const double ns = double(from.second) + delta;
-        return ns <= 0 ? quint64(0) : quint64(ns);
+        return saturatedNs(double(from.second) + delta);
     };
     if (it == m_readings.begin())
         return extrapolate(*it);
@@ -73,7 +85,7 @@ quint64 CallClock::toMonotonic(quint64 ticks) const
     const auto &a = *(it - 1);
     const auto &b = *it;
     const double f = double(ticks - a.first) / double(b.first - a.first);
-    return a.second + quint64(f * double(b.second - a.second));
+    return a.second + saturatedNs(f * double(b.second - a.second));
 }
 
 namespace {
@@ -230,7 +242,7 @@ int ingestInflight(const QString &path, const CallClock &clock, quint64 t0, cons
             e.runId = runId;
             e.processId = processFor(pid, start);
             e.tid = slot.tid;
-            e.tsNs = qint64(start) - qint64(t0);
+            e.tsNs = qint64(start - t0); // unsigned: a damaged time wraps instead of overflowing
             e.durNs = endTs > start ? qint64(endTs - start) : 0;
             e.kind = callEventKind(api);
             e.name = name;
@@ -467,7 +479,7 @@ CallLogStats ingestCallRing(const QString &ringPath, const CallClock &clock, qui
         event.runId = runId;
         event.processId = processFor(pid, start);
         event.tid = c.tid;
-        event.tsNs = qint64(start) - qint64(t0);
+        event.tsNs = qint64(start - t0); // unsigned: a damaged time wraps instead of overflowing
         event.durNs = end > start ? qint64(end - start) : 0;
         event.kind = kinds[info.api <= RAW_API_NVML ? info.api : 0];
         event.name = name;

@@ -17,7 +17,8 @@
 
 using namespace initscope;
 
-namespace {
+namespace
+{
 
 // Bounds on what one input may make us read, so that an input stays fast.
 constexpr int kMaxRuns = 4;
@@ -35,9 +36,11 @@ void readTopLevelValue(QByteArrayView json, const char *key)
     if (value.isEmpty())
         return;
     if (value.data() < json.data() || value.data() + value.size() > json.data() + json.size())
-        fuzz::invariantBroken("topLevelJsonValue() answers with bytes outside the JSON it was given",
-                              json.toByteArray().toHex(), QByteArray::number(value.data() - json.data()) + " +" +
-                                                             QByteArray::number(value.size()));
+        fuzz::invariantBroken(
+            "topLevelJsonValue() answers with bytes outside the JSON it was given",
+            json.toByteArray().toHex(),
+            QByteArray::number(value.data() - json.data()) + " +" +
+                QByteArray::number(value.size()));
     (void)qHash(value);
 }
 
@@ -53,7 +56,7 @@ void readStoredPayload(QStringView function, const QByteArray &stored)
         CompactCall back;
         if (!decodeCompactCall(again, &back) || encodeCompactCall(back) != again)
             fuzz::invariantBroken("a decoded compact call does not encode and decode to itself",
-                            again.toHex(), encodeCompactCall(back).toHex());
+                                  again.toHex(), encodeCompactCall(back).toHex());
         (void)callResultOk(function, call.api, call.ret);
         // What expandCallPayload() does, without its cache of recent payloads (whose hits
         // would make the coverage of an input depend on the inputs before it).
@@ -125,21 +128,27 @@ void readWithScanner(const QString &path, const QList<Run> &runs)
         query.withPayload = true;
         QList<qint64> ids;
         std::vector<EventRow> kept;
-        (void)scanner->scan(query, [&](const EventRow &row, QByteArrayView payload) {
-            (void)scanner->text(row.kindId);
-            (void)scanner->text(row.nameId);
-            (void)callStatusOfPayload(payload);
-            ids.append(row.id);
-            kept.push_back(row);
-            return ids.size() < kMaxEvents;
-        }, &error);
+        (void)scanner->scan(
+            query,
+            [&](const EventRow &row, QByteArrayView payload) {
+                (void)scanner->text(row.kindId);
+                (void)scanner->text(row.nameId);
+                (void)callStatusOfPayload(payload);
+                ids.append(row.id);
+                kept.push_back(row);
+                return ids.size() < kMaxEvents;
+            },
+            &error);
         // As stored: compact call payloads by their bytes, decoded once each.
         query.storedPayload = true;
         query.inTimeOrder = false;
-        (void)scanner->scan(query, [&](const EventRow &row, QByteArrayView payload) {
-            readStoredPayload(scanner->text(row.nameId), payload.toByteArray());
-            return true;
-        }, &error);
+        (void)scanner->scan(
+            query,
+            [&](const EventRow &row, QByteArrayView payload) {
+                readStoredPayload(scanner->text(row.nameId), payload.toByteArray());
+                return true;
+            },
+            &error);
         EventScanQuery calls;
         calls.runId = run.id;
         calls.kinds = {kCallKinds[0], kCallKinds[1], kCallKinds[2]};

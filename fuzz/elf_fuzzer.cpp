@@ -35,8 +35,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const auto back = elfImageFromJson(json, &error);
         const QByteArray stored = QJsonDocument(json).toJson(QJsonDocument::Compact);
         if (!back)
-            fuzz::invariantBroken("stored ELF facts are refused when read back", stored, error.toUtf8());
-        const QByteArray again = QJsonDocument(elfImageToJson(*back)).toJson(QJsonDocument::Compact);
+            fuzz::invariantBroken("stored ELF facts are refused when read back", stored,
+                                  error.toUtf8());
+        const QByteArray again =
+            QJsonDocument(elfImageToJson(*back)).toJson(QJsonDocument::Compact);
         if (again != stored)
             fuzz::invariantBroken("stored ELF facts change when read back", stored, again);
     }

@@ -13,7 +13,8 @@
 extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv);
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-namespace initscope::fuzz {
+namespace initscope::fuzz
+{
 
 // libFuzzer keeps an input only when the target returns 0; this asks it to drop one.
 inline constexpr int kRejectInput = -1;
@@ -30,6 +31,7 @@ bool writeFile(const QString &path, const char *data, qsizetype size);
 
 // Reports a broken invariant (a round trip that does not give back what went in) as a crash,
 // with the two values, so that libFuzzer keeps the input.
-[[noreturn]] void invariantBroken(const char *what, const QByteArray &expected, const QByteArray &got);
+[[noreturn]] void invariantBroken(const char *what, const QByteArray &expected,
+                                  const QByteArray &got);
 
 } // namespace initscope::fuzz

@@ -92,7 +92,7 @@ record -o "$work/probe.initscope" --shim "$fake/libcuda.so.1" --shim "$fake/libn
 shrink "$work/probe.initscope" "$corpus/bundle/probe-fakegpu.initscope"
 record -o "$work/crash.initscope" --shim "$fake/libcuda.so.1" --env INITSCOPE_FAKEGPU_MODE=crash-in-init \
     -- "$probe" --driver-only >/dev/null 2>&1 || true
-shrink "$work/crash.initscope" "$corpus/bundle/crash-in-init.initscope"
+shrink "$work/crash.initscope" "$corpus/bundle/probe-crash-in-init.initscope"
 record -o "$work/tree.initscope" -- "$fixtures/spawn_tree" >/dev/null 2>&1 || true
 shrink "$work/tree.initscope" "$corpus/bundle/spawn-tree.initscope"
 # Stored call payloads as the payload mode reads them: "function\n" and the stored bytes.
@@ -139,7 +139,7 @@ raw_record() { # raw_record NAME ARGS...: records, packs the raw directory as NA
     rm -rf "$dir"
 }
 raw_record probe-fakegpu --shim "$fake/libcuda.so.1" --shim "$fake/libnvidia-ml.so.1" -- "$probe" --driver-only
-raw_record crash-in-init --shim "$fake/libcuda.so.1" --env INITSCOPE_FAKEGPU_MODE=crash-in-init -- "$probe" --driver-only
+raw_record probe-crash-in-init --shim "$fake/libcuda.so.1" --env INITSCOPE_FAKEGPU_MODE=crash-in-init -- "$probe" --driver-only
 raw_record spawn-tree -- "$fixtures/spawn_tree"
 raw_record segv-after-write -- "$fixtures/segv_after_write"
 # A worker thread with enough calls to fill its lane once: a block in the .calls file, the rest in the ring.

@@ -26,7 +26,8 @@
 
 using namespace initscope;
 
-namespace {
+namespace
+{
 
 constexpr QByteArrayView kFileMarker("INITSCOPE-FILE ");
 constexpr int kMaxFiles = 16;
@@ -38,8 +39,8 @@ bool isPlainFileName(QByteArrayView name)
     if (name.isEmpty() || name.size() > kMaxNameLength || name.front() == '.')
         return false;
     for (const char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '_' || c == '-';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
         if (!ok)
             return false;
     }
@@ -64,7 +65,8 @@ std::map<QByteArray, RawFileSpec> splitRunDirectory(QByteArrayView input)
             break;
         const qsizetype next = input.indexOf(kFileMarker, lineEnd + 1);
         const QByteArrayView line = input.sliced(nameStart, lineEnd - nameStart);
-        const QByteArrayView bytes = input.sliced(lineEnd + 1, (next < 0 ? input.size() : next) - lineEnd - 1);
+        const QByteArrayView bytes =
+            input.sliced(lineEnd + 1, (next < 0 ? input.size() : next) - lineEnd - 1);
         at = next;
         const qsizetype space = line.indexOf(' ');
         const QByteArrayView name = space < 0 ? line : line.first(space);

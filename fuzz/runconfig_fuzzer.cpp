@@ -14,7 +14,8 @@
 
 using namespace initscope;
 
-namespace {
+namespace
+{
 
 // The ollama preset makes a model folder in the temporary folder each time it is applied.
 const QString &presetTemporaryDir()
@@ -26,7 +27,8 @@ const QString &presetTemporaryDir()
 void removePresetFolders()
 {
     const QDir dir(presetTemporaryDir());
-    for (const QString &name : dir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden))
+    for (const QString &name :
+         dir.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden))
         QDir(dir.filePath(name)).removeRecursively();
 }
 
@@ -61,10 +63,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const QJsonObject saved = recordConfigToJson(own);
         RecordOptions reloaded;
         if (!recordConfigOwnOptions(saved, &reloaded, &error))
-            fuzz::invariantBroken("a saved run config is refused when loaded again", compact(saved), error.toUtf8());
+            fuzz::invariantBroken("a saved run config is refused when loaded again", compact(saved),
+                                  error.toUtf8());
         if (compact(recordConfigToJson(reloaded)) != compact(saved))
-            fuzz::invariantBroken("a saved run config changes when loaded and saved again", compact(saved),
-                                  compact(recordConfigToJson(reloaded)));
+            fuzz::invariantBroken("a saved run config changes when loaded and saved again",
+                                  compact(saved), compact(recordConfigToJson(reloaded)));
     }
 
     RunMatrix matrix;

@@ -30,13 +30,16 @@ int main(int argc, char **argv)
         }
     }
     if (inputs.isEmpty()) {
-        std::fprintf(stderr, "usage: %s CORPUS-FOLDER-OR-FILE... (and at least one input in them)\n", argv[0]);
+        std::fprintf(stderr,
+                     "usage: %s CORPUS-FOLDER-OR-FILE... (and at least one input in them)\n",
+                     argv[0]);
         return 2;
     }
     for (const QString &path : std::as_const(inputs)) {
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly)) {
-            std::fprintf(stderr, "replay: cannot read %s: %s\n", qPrintable(path), qPrintable(file.errorString()));
+            std::fprintf(stderr, "replay: cannot read %s: %s\n", qPrintable(path),
+                         qPrintable(file.errorString()));
             return 2;
         }
         const QByteArray bytes = file.readAll();

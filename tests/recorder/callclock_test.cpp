@@ -60,3 +60,24 @@ TEST(CallClock, RingsThatKeepMonotonicNanosecondsAreTakenAsTheyAre)
     EXPECT_TRUE(clock.ticksAreNs());
     EXPECT_EQ(clock.toMonotonic(123'456'789), 123'456'789u);
 }
+
+TEST(CallClock, TicksThatExtrapolatePastTheRangeOfNanosecondsSaturateInsteadOfWrapping)
+{
+    // Readings no recorder writes (a damaged ring): a thousand ns per tick, then ticks near the
+    // top of the range. The result must stay a time, the largest one or zero.
+    CallClock clock;
+    clock.setTicksAreNs(false);
+    clock.addReading(1, 1'000);
+    clock.addReading(2, 2'000);
+    clock.finish();
+    EXPECT_EQ(clock.toMonotonic(~quint64(0)), ~quint64(0));
+    EXPECT_EQ(clock.toMonotonic(quint64(1) << 62), ~quint64(0));
+    EXPECT_EQ(clock.toMonotonic(2), 2'000u);
+
+    CallClock backwards; // readings far apart in ns: a tick before the first lands before zero
+    backwards.setTicksAreNs(false);
+    backwards.addReading(1'000'000, 1'000);
+    backwards.addReading(1'000'001, 1'000'000'000'000);
+    backwards.finish();
+    EXPECT_EQ(backwards.toMonotonic(1), 0u);
+}
