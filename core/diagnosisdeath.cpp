@@ -8,6 +8,18 @@
 
 namespace initscope::diag {
 
+namespace {
+
+// Signals that only ever come from another process or the kernel's decision, never from a
+// fault of the process's own code: SIGKILL (the OOM killer, `kill -9`, a supervisor), SIGTERM,
+// SIGINT, SIGHUP, SIGQUIT.
+bool sentFromOutside(int signal)
+{
+    return signal == 9 || signal == 15 || signal == 2 || signal == 1 || signal == 3;
+}
+
+} // namespace
+
 void ruleDeath(const Context &ctx, QList<Finding> &out)
 {
     const bool hang = ctx.run.timedOut && ctx.proc.endReason != EndReason::Exited;
@@ -106,9 +118,26 @@ void ruleDeath(const Context &ctx, QList<Finding> &out)
         f.step = QStringLiteral("the process was killed by %1 (%2) %3")
                      .arg(signalName(ctx.proc.signal)).arg(ctx.proc.signal).arg(where) +
                  threads;
-        f.fix = QStringLiteral("Fix the crash in %1: run the target under a debugger with the shim's symbols, or "
-                               "check its pointer arguments and initialisation order.")
-                    .arg(function.isEmpty() ? QStringLiteral("the GPU library") : function);
+        if (sentFromOutside(ctx.proc.signal)) {
+            // No fault of the process raises these: another process or the kernel sent them,
+            // so the question is who, not what the code did wrong.
+            f.step += QStringLiteral("; %1 is not raised by a fault of the process itself: it was sent from "
+                                     "outside (the kernel's out-of-memory killer, a supervisor's timeout or "
+                                     "shutdown, a person)")
+                          .arg(signalName(ctx.proc.signal));
+            f.fix = QStringLiteral("Find who sent %1: the kernel log (dmesg, journalctl -k) names the out-of-memory "
+                                   "killer's victims (\"Out of memory: Killed process %2\"); the parent or service "
+                                   "manager that runs the program (systemd, a container runtime, Ollama's server) "
+                                   "logs its timeouts and stops. If the process was stuck in %3, find what it "
+                                   "waited for.")
+                        .arg(signalName(ctx.proc.signal))
+                        .arg(ctx.proc.pid)
+                        .arg(function.isEmpty() ? QStringLiteral("GPU bring-up") : function);
+        } else {
+            f.fix = QStringLiteral("Fix the crash in %1: run the target under a debugger with the shim's symbols, or "
+                                   "check its pointer arguments and initialisation order.")
+                        .arg(function.isEmpty() ? QStringLiteral("the GPU library") : function);
+        }
     }
     if (open)
         f.evidence.append(eventEvidence(*open));

@@ -357,6 +357,16 @@ TEST_P(CrashStage, EverythingWrittenBeforeTheDeathIsKeptAndTheBundleSaysWhoDiedH
     EXPECT_TRUE(title.startsWith(signalName(signal))) << title.toStdString();
     EXPECT_TRUE(step.contains(QStringLiteral("killed by %1 (%2)").arg(signalName(signal)).arg(signal)))
         << step.toStdString();
+    // A fault of the process gets "fix the crash"; a SIGKILL only ever comes from outside, so
+    // its fix asks who sent it instead.
+    const QString fix = finding->value(QStringLiteral("fix")).toString();
+    if (signal == SIGKILL) {
+        EXPECT_TRUE(step.contains(QStringLiteral("sent from outside"))) << step.toStdString();
+        EXPECT_TRUE(fix.startsWith(QStringLiteral("Find who sent SIGKILL"))) << fix.toStdString();
+        EXPECT_TRUE(fix.contains(QStringLiteral("Out of memory: Killed process %1").arg(dead.pid))) << fix.toStdString();
+    } else {
+        EXPECT_TRUE(fix.startsWith(QStringLiteral("Fix the crash"))) << fix.toStdString();
+    }
     if (stage() == QLatin1String("call")) {
         EXPECT_EQ(title, QStringLiteral("%1 in cuInit").arg(signalName(signal)));
         EXPECT_TRUE(step.contains(QStringLiteral("inside cuInit"))) << step.toStdString();
