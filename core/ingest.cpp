@@ -267,6 +267,20 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
 {
     IngestStats stats;
     const QDir dir(runDirectory);
+    // Progress in bytes of the record files: each part counts when it has gone into the bundle.
+    qint64 progressTotal = 0, progressDone = 0;
+    if (options.progress) {
+        for (const QFileInfo &f : dir.entryInfoList({QStringLiteral("*.rec"), QStringLiteral("*.ring"),
+                                                     QStringLiteral("*.calls"), QStringLiteral("*.inflight")},
+                                                    QDir::Files))
+            progressTotal += f.size();
+    }
+    auto advance = [&](qint64 bytes) {
+        if (!options.progress)
+            return;
+        progressDone = std::min(progressTotal, progressDone + bytes);
+        options.progress(progressDone, progressTotal);
+    };
     RawFile launcherFile(dir.filePath(QLatin1String(kLauncherRecordFile)));
     if (!launcherFile.isOpen()) {
         if (error)
@@ -491,6 +505,9 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
             image->exe = parent->exe;
             image->argv = parent->argv;
             image->env = parent->env;
+            // fork() copies the whole address space, the recorder with it: a child of a
+            // recorded image is recorded too (its calls go to a ring of its own).
+            image->recorded = parent->recorded;
         }
         images.push_back(std::move(image));
     }
@@ -826,6 +843,12 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
             }
         }
         searches.finishAll();
+        if (options.progress) {
+            qint64 bytes = 0;
+            for (const RawFile::Record &r : img->ownRecords)
+                bytes += r.header->size;
+            advance(bytes);
+        }
         for (auto &[cookie, load] : loads) {
             // Which file answered as a GPU library: keep its size and hash with the run.
             const QString base = load.path.section(QLatin1Char('/'), -1);
@@ -891,6 +914,10 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
         }
         const CallLogStats calls =
             ingestCallRing(dir.filePath(name), clock, t0, processFor, runId, writer);
+        if (options.progress) {
+            const QString calls = dir.filePath(QString(name).replace(QLatin1String(".ring"), QLatin1String(".calls")));
+            advance(QFileInfo(dir.filePath(name)).size() + QFileInfo(calls).size());
+        }
         stats.events += calls.calls;
         stats.calls += calls.calls;
         stats.unreadableRecords += calls.unreadable;
@@ -915,6 +942,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
     };
     for (const QString &name : dir.entryList({QStringLiteral("*.inflight")}, QDir::Files, QDir::Name)) {
         const int unfinished = ingestInflight(dir.filePath(name), clock, t0, endOf, processFor, runId, writer);
+        advance(QFileInfo(dir.filePath(name)).size());
         stats.events += unfinished;
         stats.calls += unfinished;
     }
@@ -941,6 +969,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
             chunk.data = QByteArray::fromRawData(reinterpret_cast<const char *>(o.data), qsizetype(o.len));
         writer.addOutput(chunk);
         stats.outputBytes += qint64(o.len);
+        advance(qint64(sizeof(RawHeader) + sizeof(RawOutput) + o.len));
     }
     // Output beyond the cap: passed on, not kept, and said so on the process that wrote it.
     for (const CappedOutput &c : capped) {
@@ -962,6 +991,7 @@ bool ingestRunDirectory(const QString &runDirectory, Run run, BundleWriter &writ
                              {QStringLiteral("capBytes"), qint64(c.facts.cap)},
                              {QStringLiteral("droppedBytes"), qint64(c.facts.dropped)}});
     }
+    advance(progressTotal); // what is left: the launcher's other records, process starts
     if (statsOut)
         *statsOut = stats;
     return true;

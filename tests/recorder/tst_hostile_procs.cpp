@@ -416,6 +416,8 @@ TEST_F(HostileProcs, ForkFromACallingThreadKeepsEachProcessesCallsApartAndExact)
     ASSERT_TRUE(forked && execd);
     EXPECT_EQ(forked->parentId, parent.id);
     EXPECT_EQ(execd->parentId, parent.id);
+    EXPECT_TRUE(parent.recorded && forked->recorded && execd->recorded)
+        << "a child that never execs runs the recorder it inherited";
     EXPECT_EQ(forked->exitCode, 0);
     EXPECT_EQ(execd->exitCode, 0);
     const QString fn = QStringLiteral("cuDeviceGetAttribute");
