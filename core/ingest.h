@@ -8,6 +8,8 @@
 
 #include <QString>
 
+#include <functional>
+
 namespace initscope {
 
 class BundleWriter;
@@ -20,6 +22,9 @@ struct IngestOptions {
     // Notes about the run as a whole (how it was stopped), added as recorder.note events at
     // its end.
     QStringList notes;
+    // Called as the raw records go into the bundle: bytes of the run directory's record files
+    // done, of their total. Often enough for a progress line; cheap to leave unset.
+    std::function<void(qint64 done, qint64 total)> progress;
 };
 
 struct IngestStats {

@@ -413,6 +413,8 @@ LaunchResult Launcher::run()
             patterns.push_back(p.toStdString());
         d->sinks->watchLines(std::move(patterns), &stopHit, &stopLine, &stopLineMutex);
     }
+    if (spec.progress)
+        d->sinks->shareTerminalWithProgress();
     int outPipe[2], errPipe[2], execPipe[2];
     if (::pipe2(outPipe, O_CLOEXEC) != 0 || ::pipe2(errPipe, O_CLOEXEC) != 0 ||
         ::pipe2(execPipe, O_CLOEXEC) != 0) {
@@ -534,6 +536,9 @@ LaunchResult Launcher::run()
         events.clearLimit(); // from now on every event is read: the exits to come
     };
     const qint64 deadlineNs = spec.timeoutMs ? startNs + *spec.timeoutMs * 1000000 : 0;
+    LaunchProgress progress;
+    progress.processes = -1;
+    qint64 nextProgressCountNs = 0; // when /proc may be scanned again for the progress line
     for (;;) {
         // Reap: the root, and every orphan that the subreaper role hands us.
         for (;;) {
@@ -609,6 +614,18 @@ LaunchResult Launcher::run()
             d->killTree(child, SIGKILL); // late forks
         }
 
+        if (spec.progress) {
+            // The events' own count when it is trustworthy; else /proc, twice a second at most.
+            if (haveEvents && !events.suspect()) {
+                progress.processes = int(events.liveProcesses());
+            } else if (now >= nextProgressCountNs) {
+                progress.processes = int(descendantsOf(launcherPid, true).size());
+                nextProgressCountNs = now + 500 * 1000000ll;
+            }
+            progress.elapsedMs = (now - startNs) / 1000000;
+            progress.outputBytes = d->sinks->bytesRead();
+            spec.progress(progress);
+        }
         std::vector<pollfd> fds;
         fds.push_back({d->listenFd, POLLIN, 0});
         fds.push_back({d->wakePipe[0], POLLIN, 0});

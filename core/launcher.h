@@ -6,12 +6,20 @@
 #include <QStringList>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 
 namespace initscope {
 
 inline constexpr int kDefaultMaxProcesses = 4096;
+
+// What a running launch can tell cheaply, for a progress line.
+struct LaunchProgress {
+    qint64 elapsedMs = 0;
+    int processes = 0;      // processes of the tree alive now (-1: not known yet)
+    qint64 outputBytes = 0; // output of every process read so far
+};
 
 struct LaunchSpec {
     QStringList argv;          // argv[0] is looked up in PATH of `environment` when bare
@@ -29,6 +37,9 @@ struct LaunchSpec {
     // The most processes the tree may have at once (0: no limit); past it the tree is killed
     // (docs/recording.md, "Fork storms").
     int maxProcesses = kDefaultMaxProcesses;
+    // Called from run()'s loop, every 50 ms or so, while the tree runs. When set, output passed
+    // on to a terminal makes room for a progress line first (Progress::Interruption).
+    std::function<void(const LaunchProgress &)> progress;
 };
 
 struct LaunchResult {

@@ -1,5 +1,6 @@
 #include "outputsinks.h"
 
+#include "progress.h"
 #include "rawformat.h"
 #include "rawio.h"
 
@@ -13,6 +14,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <poll.h>
 #include <sys/stat.h>
 #include <string>
@@ -37,6 +39,7 @@ struct OutputSinks::Private {
         int readFd = -1;
         int destFd = -1;
         int holdFd = -1;
+        bool destTerminal = false; // destFd is a terminal a progress line may be on
         PipeId pipe{};
         std::thread thread;
         bool done = false;
@@ -74,6 +77,7 @@ struct OutputSinks::Private {
     }
 
     int recordFd = -1;
+    bool shareTerminal = false;
     qint64 cap = kDefaultOutputCapBytes;
     // Per writing process: bytes recorded, bytes only passed on, and when the cap was reached.
     struct Budget {
@@ -127,6 +131,7 @@ struct OutputSinks::Private {
     std::list<Sink> sinks;
     std::map<PipeId, Sink *> livePipes;
     std::atomic<bool> stop{false};
+    std::atomic<qint64> received{0};
 
     void record(const Sink &s, const char *data, size_t len)
     {
@@ -182,11 +187,18 @@ struct OutputSinks::Private {
                 continue;
             if (n <= 0)
                 break;
+            received.fetch_add(n, std::memory_order_relaxed);
             if (const size_t kept = allowance(*s, size_t(n)); kept > 0)
                 record(*s, buffer.get(), kept);
             watch(s, buffer.get(), size_t(n));
             if (destinationOpen) {
+                std::optional<Progress::Interruption> pause;
+                if (s->destTerminal)
+                    pause.emplace();
                 const int failed = forward(s->destFd, buffer.get(), size_t(n));
+                if (pause)
+                    pause->wrote(buffer.get(), size_t(n));
+                pause.reset();
                 if (failed == EPIPE) {
                     // Without the recorder the writer would now get EPIPE/SIGPIPE; closing our
                     // read end gives it exactly that.
@@ -220,6 +232,7 @@ struct OutputSinks::Private {
         s->readFd = readFd;
         s->destFd = dest;
         s->holdFd = hold;
+        s->destTerminal = shareTerminal && dest >= 0 && ::isatty(dest) == 1;
         ::fcntl(readFd, F_SETFL, ::fcntl(readFd, F_GETFL) | O_NONBLOCK);
         struct stat st{};
         if (::fstat(readFd, &st) == 0) {
@@ -237,6 +250,16 @@ void OutputSinks::watchLines(std::vector<std::string> patterns, std::atomic<bool
     d->hit = hit;
     d->hitLine = line;
     d->hitMutex = lineMutex;
+}
+
+void OutputSinks::shareTerminalWithProgress()
+{
+    d->shareTerminal = true;
+}
+
+qint64 OutputSinks::bytesRead() const
+{
+    return d->received.load(std::memory_order_relaxed);
 }
 
 OutputSinks::OutputSinks(int recordFd, qint64 capBytes) : d(std::make_unique<Private>())

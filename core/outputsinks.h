@@ -43,6 +43,14 @@ public:
     // *line (guarded by *lineMutex). Set before the first stream is added.
     void watchLines(std::vector<std::string> patterns, std::atomic<bool> *hit, std::string *line, std::mutex *lineMutex);
 
+    // Bytes passed on to a terminal go out inside a Progress::Interruption, so that a progress
+    // line on the same terminal is erased first and never cuts into them. Set before the first
+    // stream is added.
+    void shareTerminalWithProgress();
+
+    // Bytes read from every stream so far (recorded or not): for progress.
+    qint64 bytesRead() const;
+
 private:
     struct Private;
     std::unique_ptr<Private> d;

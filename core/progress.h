@@ -4,11 +4,14 @@
 // ten times a second and erased when the work ends, leaving the terminal as it was.
 //
 // INITSCOPE_PROGRESS=never hides it on a terminal too; INITSCOPE_PROGRESS=always draws it
-// whatever stderr is (tests, `script` logs). docs/cli.md, "Progress".
+// whatever stderr is (tests, `script` logs). TERM=dumb hides it (no way to erase a line).
+// docs/cli.md, "Progress".
 #pragma once
 
 #include <QElapsedTimer>
 #include <QString>
+
+#include <cstddef>
 
 namespace initscope {
 
@@ -23,7 +26,8 @@ public:
     Progress &operator=(const Progress &) = delete;
 
     // done: the work done so far, in the unit of total; detail: a short word on the current
-    // step (a file name, a configuration). Cheap when nothing is drawn: call it freely.
+    // step (a file name, a configuration). Cheap when nothing is drawn: call it freely. Never
+    // blocks: while another thread writes to the terminal (Interruption) it draws nothing.
     void update(qint64 done, const QString &detail = QString());
     void setTotal(qint64 total) { m_total = total; }
 
@@ -35,16 +39,33 @@ public:
     // Whether progress goes to standard error at all (a terminal, or INITSCOPE_PROGRESS).
     static bool enabled();
 
+    // Output that other threads pass on to the terminal while a line may be shown (the
+    // target's output during `initscope record`) is written while one of these lives: it
+    // erases the line and holds the terminal; wrote() tells it what went out. Once destroyed,
+    // the line comes back only at the start of a line — never over a line the output left
+    // unfinished — and at most ten times a second. Free when no line is being shown.
+    class Interruption
+    {
+    public:
+        Interruption();
+        ~Interruption();
+        Interruption(const Interruption &) = delete;
+        Interruption &operator=(const Interruption &) = delete;
+        void wrote(const char *data, std::size_t size);
+
+    private:
+        bool m_held = false;
+    };
+
 private:
-    void draw(qint64 done, const QString &detail);
+    QString render(qint64 done, const QString &detail) const;
 
     QString m_task;
     QString m_unit;
     qint64 m_total = 0;
     bool m_enabled = false;
-    bool m_drawn = false;
-    QElapsedTimer m_sinceDraw;
     QElapsedTimer m_sinceStart;
+    QElapsedTimer m_sinceRender;
 };
 
 } // namespace initscope

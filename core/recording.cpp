@@ -5,6 +5,7 @@
 #include "bundle.h"
 #include "elffacts.h"
 #include "machinefacts.h"
+#include "progress.h"
 #include "rawformat.h"
 #include "rawio.h"
 
@@ -291,6 +292,19 @@ RecordResult Recording::record(const RecordOptions &options)
     machine.content = QJsonDocument(machineFactsToJson(readMachineFacts())).toJson(QJsonDocument::Compact);
     machine.size = machine.content.size();
 
+    std::optional<Progress> progress;
+    if (!m_progressTask.isEmpty() && Progress::enabled()) {
+        progress.emplace(m_progressTask);
+        spec.progress = [&progress](const LaunchProgress &p) {
+            QString detail = p.processes < 0 ? QString()
+                             : p.processes == 1 ? QStringLiteral("1 process, ")
+                                                : QStringLiteral("%1 processes, ").arg(p.processes);
+            detail += p.outputBytes < 10 * 1024         ? QStringLiteral("%1 bytes of output").arg(p.outputBytes)
+                      : p.outputBytes < 10 * 1024 * 1024 ? QStringLiteral("%1 KiB of output").arg(p.outputBytes / 1024)
+                                                         : QStringLiteral("%1 MiB of output").arg(p.outputBytes >> 20);
+            progress->update(0, detail);
+        };
+    }
     rawWriteLoss().reset();
     Launcher launcher(spec);
     m_launcher.store(&launcher);
@@ -298,6 +312,7 @@ RecordResult Recording::record(const RecordOptions &options)
         launcher.requestCancel();
     result.launch = launcher.run();
     m_launcher.store(nullptr);
+    progress.reset();
 
     if (!result.launch.started) {
         result.status = RecordResult::Status::StartFailed;
@@ -363,9 +378,19 @@ RecordResult Recording::record(const RecordOptions &options)
         ingestOptions.notes.append(QStringLiteral("stopped by the run's stop rule: a line matched: %1").arg(result.launch.stopLine));
     // Ingest into writer and commit it; false with *why.
     auto save = [&](BundleWriter &into, bool appending, QString *why) {
+        IngestOptions withProgress = ingestOptions;
+        std::optional<Progress> saving;
+        if (!m_progressTask.isEmpty() && Progress::enabled()) {
+            saving.emplace(QStringLiteral("saving %1").arg(QFileInfo(result.bundlePath).fileName()), 0,
+                           QStringLiteral("bytes"));
+            withProgress.progress = [&saving](qint64 done, qint64 total) {
+                saving->setTotal(total);
+                saving->update(done, QStringLiteral("raw records into the bundle"));
+            };
+        }
         QString ingestError;
         result.stats = IngestStats();
-        if (!ingestRunDirectory(rawDir.path(), run, into, ingestOptions, &result.stats, &ingestError)) {
+        if (!ingestRunDirectory(rawDir.path(), run, into, withProgress, &result.stats, &ingestError)) {
             *why = ingestError;
             into.abort();
             return false;

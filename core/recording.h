@@ -134,12 +134,17 @@ class Recording
 {
 public:
     RecordResult record(const RecordOptions &options);
+    // A progress line on standard error while record() runs (core/progress.h: only on a
+    // terminal): "<task>, 12 s: 3 processes, 45 KiB of output" while the target runs, then how
+    // much of the raw records is in the bundle. Empty (the default): none.
+    void setProgressTask(const QString &task) { m_progressTask = task; }
     // Async-signal-safe; stops a running record() as a timeout would.
     void requestCancel();
 
 private:
     std::atomic<Launcher *> m_launcher{nullptr};
     std::atomic<bool> m_cancel{false};
+    QString m_progressTask;
 };
 
 } // namespace initscope

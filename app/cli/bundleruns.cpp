@@ -1,5 +1,6 @@
 #include "bundleruns.h"
 
+#include "colour.h"
 #include "commands.h"
 #include "displaytext.h"
 
@@ -14,6 +15,13 @@ void writeStdout(const QByteArray &utf8Text)
 {
     const QByteArray safe = display::forTerminal(utf8Text);
     std::fwrite(safe.constData(), 1, size_t(safe.size()), stdout);
+}
+
+void writeStyled(const QByteArray &utf8Text)
+{
+    const QByteArray safe = display::forTerminal(utf8Text);
+    const QByteArray shown = colourOnStdout() ? colourize(safe) : safe;
+    std::fwrite(shown.constData(), 1, size_t(shown.size()), stdout);
 }
 
 void writeJson(const QJsonObject &document)

@@ -30,6 +30,9 @@ std::optional<BundleRuns> openBundleRuns(const QString &command, const char *hel
 // terminal (core/displaytext.h): text with every control, bidi or invisible character and every
 // invalid byte escaped (line breaks and tabs stay); JSON with such characters as \uXXXX.
 void writeStdout(const QByteArray &utf8Text);
+// writeStdout() for a command's result text, with InitScope's colours added after the guard
+// when colour is on (colour.h; docs/cli.md, "Colour").
+void writeStyled(const QByteArray &utf8Text);
 void writeJson(const QJsonObject &document);
 // "initscope: MESSAGE" on standard error: one line, escaped, at most a few hundred characters.
 void printError(const QString &message);

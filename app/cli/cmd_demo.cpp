@@ -4,6 +4,7 @@
 #include "commands.h"
 
 #include "bundleruns.h"
+#include "colour.h"
 
 #include "bundle.h"
 #include "recording.h"
@@ -14,12 +15,13 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 
 #include <cstdio>
 
 namespace initscope::cli {
 
-int recordAndSummarize(const RecordOptions &options, RecordResult *result);
+int recordAndSummarize(const RecordOptions &options, RecordResult *result, const QString &progressTask);
 
 namespace {
 
@@ -38,25 +40,46 @@ QString findFakeGpu(const QString &binDir)
 
 } // namespace
 
-int cmdDemo(const QStringList &args)
+int cmdDemo(const QStringList &arguments)
 {
+    QStringList args = arguments;
+    if (QString why; !takeColourOption(&args, &why)) {
+        std::fprintf(stderr, "initscope demo: %s\n", qPrintable(why));
+        return ExitUsage;
+    }
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Records initscope-probe against the fake GPU in the incident's mode (a shim without "
         "the runtime's private export tables), prints the report and opens the bundle in "
         "initscope-gui when a display is available."));
-    parser.addHelpOption();
+    // Not addHelpOption(): its --help-all lists Qt's own options, which mean nothing here.
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    parser.addOption(help);
     const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
                                     QStringLiteral("Bundle to write (default: initscope-demo.initscope)."),
                                     QStringLiteral("FILE"));
     const QCommandLineOption noGui(QStringLiteral("no-gui"), QStringLiteral("Do not open the GUI."));
-    parser.addOptions({output, noGui});
+    // Taken out of the arguments above (colour.h); listed here for the help.
+    const QCommandLineOption colour(QStringLiteral("color"),
+                                    QStringLiteral("Colour the report: auto (default: on a terminal, unless NO_COLOR "
+                                                   "is set), always or never."),
+                                    QStringLiteral("WHEN"));
+    parser.addOptions({output, noGui, colour});
     if (!parser.parse(QStringList{QStringLiteral("initscope demo")} + args)) {
         std::fprintf(stderr, "initscope demo: %s\n", qPrintable(parser.errorText()));
         return ExitUsage;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::printf("%s", qPrintable(parser.helpText()));
+    if (parser.isSet(help)) {
+        // Qt names the program by its path; the command is what a user types.
+        const QString text = parser.helpText().replace(QRegularExpression(QStringLiteral("^Usage: \\S+")),
+                                                       QStringLiteral("usage: initscope demo"));
+        std::printf("%s", qPrintable(text));
+        std::printf("\nExit status: 0 the bundle was saved and reported, 70 initscope-probe, the fake GPU or the\n"
+                    "recorder is missing, otherwise that of record.\n"
+                    "\n"
+                    "examples:\n"
+                    "  initscope demo\n"
+                    "  initscope demo --no-gui -o demo.initscope\n");
         return ExitOk;
     }
     const QString binDir = QCoreApplication::applicationDirPath();
@@ -86,7 +109,7 @@ int cmdDemo(const QStringList &args)
     options.forwardOutput = false; // the report shows it
     std::fprintf(stderr, "initscope demo: recording %s\n", qPrintable(probe));
     RecordResult result;
-    const int status = recordAndSummarize(options, &result);
+    const int status = recordAndSummarize(options, &result, QStringLiteral("recording initscope-probe"));
     if (result.status != RecordResult::Status::Saved)
         return status;
 
@@ -98,7 +121,7 @@ int cmdDemo(const QStringList &args)
     }
     bool runtimeLoaded = false;
     for (const Run &run : reader->runs()) {
-        writeStdout(formatReportText(buildReport(*reader, run.id)).toUtf8());
+        writeStyled(formatReportText(buildReport(*reader, run.id)).toUtf8());
         for (const LibLoad &load : reader->libLoads(run.id))
             runtimeLoaded |= load.path.section(QLatin1Char('/'), -1).startsWith(QLatin1String("libcudart.so"));
     }

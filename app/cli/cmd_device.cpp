@@ -3,6 +3,7 @@
 
 #include "bundle.h"
 #include "bundleruns.h"
+#include "colour.h"
 #include "deviceview.h"
 #include "machinefacts.h"
 
@@ -18,21 +19,30 @@ namespace initscope::cli {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: initscope device [--root DIR] [--json]\n"
-    "       initscope device --bundle FILE [--run ID] [--root DIR] [--json]\n"
+    "usage: initscope device [--root DIR] [--json] [--color=WHEN]\n"
+    "       initscope device --bundle FILE [--run ID] [--root DIR] [--json] [--color=WHEN]\n"
     "\n"
     "Show every source's view of the GPUs side by side: PCI devices in sysfs, the NVIDIA kernel\n"
     "driver, device nodes and modules of this machine (or of the tree under --root); with\n"
     "--bundle, the machine as it was when the run was recorded and what the CUDA driver API,\n"
     "NVML, the runtime and Ollama reported during the run. Contradictions between the sources\n"
-    "are findings. Exit status 0 when no finding is an error, 1 when one is.\n"
+    "are findings. Exit status 0 when no finding is an error, 1 when one is, 64 for a bad\n"
+    "command line, 65 for a file that is not a bundle or has no such run, 66 for a bundle or\n"
+    "root that does not exist.\n"
     "\n"
     "options:\n"
     "  --root DIR     read the machine's facts below DIR instead of / (a copied tree)\n"
     "  --bundle FILE  a recorded bundle: its machine facts and its run's calls and output\n"
     "  --run ID       the run of the bundle (default: the first)\n"
     "  --json         print one JSON document (format \"initscope-device\")\n"
-    "  -h, --help     show this help\n";
+    "  --color=WHEN   colour the text: auto (default: on a terminal, unless NO_COLOR is set),\n"
+    "                 always or never\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "examples:\n"
+    "  initscope device\n"
+    "  initscope device --bundle ollama.initscope --json\n"
+    "  initscope device --root /tmp/gpu-box-root\n";
 
 int usage(const QString &message)
 {
@@ -42,8 +52,11 @@ int usage(const QString &message)
 
 } // namespace
 
-int cmdDevice(const QStringList &args)
+int cmdDevice(const QStringList &arguments)
 {
+    QStringList args = arguments;
+    if (QString why; !takeColourOption(&args, &why))
+        return usage(why);
     QString root, bundlePath;
     qint64 runId = -1;
     bool json = false;
@@ -110,7 +123,7 @@ int cmdDevice(const QStringList &args)
     if (json)
         writeJson(deviceReportToJson(report));
     else
-        writeStdout(formatDeviceReportText(report).toUtf8());
+        writeStyled(formatDeviceReportText(report).toUtf8());
     if (std::fflush(stdout) != 0)
         return ExitInternal;
     const bool errors = std::any_of(report.findings.begin(), report.findings.end(),

@@ -6,6 +6,7 @@
 
 #include "bundle.h"
 #include "bundleruns.h"
+#include "colour.h"
 #include "diagnosis.h"
 #include "ollamaimport.h"
 
@@ -24,8 +25,8 @@ namespace initscope::cli {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: initscope diagnose [--json] [--run ID] FILE\n"
-    "       initscope diagnose --ollama-log LOG [--json] [--save BUNDLE]\n"
+    "usage: initscope diagnose [--json] [--run ID] [--color=WHEN] FILE\n"
+    "       initscope diagnose --ollama-log LOG [--json] [--save BUNDLE] [--color=WHEN]\n"
     "\n"
     "Say why the runs in bundle FILE failed to bring up the GPU: ranked findings, each\n"
     "with the failing step, its evidence, the consequence, the error line it explains,\n"
@@ -40,7 +41,17 @@ constexpr char kHelp[] =
     "  --run ID            diagnose only the run with this id (default: every run)\n"
     "  --ollama-log LOG    diagnose a server log instead of a bundle\n"
     "  --save BUNDLE       with --ollama-log: keep the imported bundle as BUNDLE\n"
-    "  -h, --help          show this help\n";
+    "  --color=WHEN        colour the text: auto (default: on a terminal, unless NO_COLOR is\n"
+    "                      set), always or never\n"
+    "  -h, --help          show this help\n"
+    "\n"
+    "Exit status: 0 a root cause was found, 1 none was found, 64 bad command line, 65 a bundle\n"
+    "or log that cannot be used, 66 no such file, 73 --save cannot be written.\n"
+    "\n"
+    "examples:\n"
+    "  initscope diagnose ollama.initscope\n"
+    "  initscope diagnose --json --run 1 ollama.initscope\n"
+    "  initscope diagnose --ollama-log ollama.log --save ollama-log.initscope\n";
 
 
 
@@ -61,7 +72,7 @@ void printDiagnoses(const QList<Diagnosis> &reports, const QString &bundlePath, 
         QStringList texts;
         for (const Diagnosis &r : reports)
             texts.append(formatDiagnosisText(r));
-        writeStdout(texts.join(QLatin1Char('\n')).toUtf8());
+        writeStyled(texts.join(QLatin1Char('\n')).toUtf8());
     }
 }
 
@@ -164,8 +175,14 @@ int diagnoseOllamaLog(const QStringList &args)
 
 } // namespace
 
-int cmdDiagnose(const QStringList &args)
+int cmdDiagnose(const QStringList &arguments)
 {
+    QStringList args = arguments;
+    QString why;
+    if (!takeColourOption(&args, &why)) {
+        std::fprintf(stderr, "initscope diagnose: %s\nRun 'initscope diagnose --help' for usage.\n", qPrintable(why));
+        return ExitUsage;
+    }
     if (wantsOllamaLog(args))
         return diagnoseOllamaLog(args);
     int exitCode = ExitOk;

@@ -3,6 +3,7 @@
 
 #include "bundle.h"
 #include "bundleruns.h"
+#include "colour.h"
 #include "displaytext.h"
 #include "references.h"
 #include "rundiff.h"
@@ -19,8 +20,8 @@ namespace initscope::cli {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: initscope diff [--run N] [--run M] [--json] A B\n"
-    "       initscope diff --reference [--run N] [--json] A\n"
+    "usage: initscope diff [--run N] [--run M] [--json] [--color=WHEN] A B\n"
+    "       initscope diff --reference [--run N] [--json] [--color=WHEN] A\n"
     "\n"
     "Align two recorded runs and show where they part: the first divergence (a call made in\n"
     "one run only, a different result, a different answering library), every other call\n"
@@ -34,7 +35,15 @@ constexpr char kHelp[] =
     "  --reference compare A with the recording of the same program on a real driver\n"
     "              (resources/reference; $INITSCOPE_REFERENCE_DIR adds a folder)\n"
     "  --json      print one JSON document (format \"initscope-diff\")\n"
-    "  -h, --help  show this help\n";
+    "  --color=WHEN\n"
+    "              colour the text: auto (default: on a terminal, unless NO_COLOR is set),\n"
+    "              always or never\n"
+    "  -h, --help  show this help\n"
+    "\n"
+    "examples:\n"
+    "  initscope diff before.initscope after.initscope\n"
+    "  initscope diff --run 1 --run 2 ollama.initscope ollama.initscope\n"
+    "  initscope diff --reference --json ollama.initscope\n";
 
 constexpr int kExitDiffError = 2;
 
@@ -47,8 +56,11 @@ int fail(const QString &message)
 
 } // namespace
 
-int cmdDiff(const QStringList &args)
+int cmdDiff(const QStringList &arguments)
 {
+    QStringList args = arguments;
+    if (QString why; !takeColourOption(&args, &why))
+        return fail(why);
     QStringList files;
     QList<qint64> runs;
     bool json = false, reference = false;
@@ -121,7 +133,7 @@ int cmdDiff(const QStringList &args)
     if (json)
         writeJson(runDiffToJson(diff));
     else
-        writeStdout(formatRunDiffText(diff).toUtf8());
+        writeStyled(formatRunDiffText(diff).toUtf8());
     if (std::fflush(stdout) != 0)
         return kExitDiffError;
     return diff.equivalent() ? ExitOk : 1;

@@ -11,6 +11,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QRegularExpression>
 
 #include <csignal>
 #include <optional>
@@ -19,6 +20,19 @@
 namespace initscope::cli {
 
 namespace {
+
+constexpr char kExamples[] =
+    "\n"
+    "Exit status: the command's own (128+N for signal N); 124 timed out, 125 past\n"
+    "--max-processes, 130 interrupted, 64 bad command line, 70 the records could not be\n"
+    "made a bundle, 73 the bundle cannot be written, 127 the command could not be started.\n"
+    "\n"
+    "examples:\n"
+    "  initscope record -o probe.initscope -- initscope-probe\n"
+    "  initscope record --timeout 60 --env OLLAMA_DEBUG=1 -o ollama.initscope -- ollama serve\n"
+    "  initscope record --preset ollama -o ollama.initscope\n"
+    "  initscope record --shim ./libcuda.so.1 --shim ./libnvidia-ml.so.1 -q -- initscope-probe\n"
+    "  initscope record --matrix modes.json -o modes-matrix --json\n";
 
 // "65536", "64K", "256M", "1G" (powers of 1024); nullopt for anything else.
 std::optional<qint64> parseByteSize(const QString &text)
@@ -52,14 +66,16 @@ void onInterrupt(int)
 
 } // namespace
 
-// Shared with `demo`: records and reports one line of summary on stderr.
-int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut)
+// Shared with `demo` and `retry`: records and reports one line of summary on stderr, with a
+// progress line headed progressTask while it runs (on a terminal; docs/cli.md, "Progress").
+int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut, const QString &progressTask)
 {
     // A target the recorder cannot enter is still run and its processes recorded; say so first.
     const QString untraceable = untraceableTargetWarning(options);
     if (!untraceable.isEmpty())
         std::fprintf(stderr, "initscope: %s\n", qPrintable(untraceable));
     Recording recording;
+    recording.setProgressTask(progressTask);
     g_recording = &recording;
     struct sigaction sa {};
     sa.sa_handler = onInterrupt;
@@ -174,7 +190,11 @@ int recordMatrix(const QString &path, QString outputDir, bool json)
         options.forwardOutput = false;
         std::fprintf(stderr, "[%d/%lld] %s\n", index, static_cast<long long>(matrix.variations.size()), qPrintable(v.name));
         RecordResult result;
-        const int rc = recordAndSummarize(options, &result);
+        const int rc = recordAndSummarize(options, &result,
+                                          QStringLiteral("recording variation %1 of %2 (%3)")
+                                              .arg(index)
+                                              .arg(matrix.variations.size())
+                                              .arg(v.name));
         rows.append(summarizeMatrixRun(v.name, options.outputPath));
         if (result.launch.cancelled || rc == 130) {
             interrupted = true;
@@ -201,7 +221,9 @@ int cmdRecord(const QStringList &args)
         "happened as a bundle. Exits with the command's exit status (128+N for signal N, 124 "
         "on timeout, 130 when interrupted)."));
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
-    parser.addHelpOption();
+    // Not addHelpOption(): its --help-all lists Qt's own options, which mean nothing here.
+    const QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
+    parser.addOption(help);
     const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
                                     QStringLiteral("Bundle to write (default: <program>-<time>.initscope)."),
                                     QStringLiteral("FILE"));
@@ -282,8 +304,11 @@ int cmdRecord(const QStringList &args)
         std::fprintf(stderr, "initscope record: %s\n", qPrintable(parser.errorText()));
         return ExitUsage;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::printf("%s", qPrintable(parser.helpText()));
+    if (parser.isSet(help)) {
+        // Qt names the program by its path; the command is what a user types.
+        const QString text = parser.helpText().replace(QRegularExpression(QStringLiteral("^Usage: \\S+")),
+                                                       QStringLiteral("usage: initscope record"));
+        std::printf("%s%s", qPrintable(text), kExamples);
         return ExitOk;
     }
     if (parser.isSet(matrix))
@@ -376,7 +401,8 @@ int cmdRecord(const QStringList &args)
     options.keepRawRecords = parser.isSet(keepRaw);
     if (parser.isSet(name))
         options.runName = parser.value(name);
-    return recordAndSummarize(options, nullptr);
+    return recordAndSummarize(options, nullptr,
+                              QStringLiteral("recording %1").arg(QFileInfo(options.command.first()).fileName()));
 }
 
 } // namespace initscope::cli

@@ -4,6 +4,7 @@
 
 #include "bundle.h"
 #include "bundleruns.h"
+#include "colour.h"
 #include "redaction.h"
 #include "report.h"
 
@@ -16,7 +17,7 @@ namespace initscope::cli {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: initscope report [--json] [--run ID] [--redact OUT [--redact-name TEXT]...] FILE\n"
+    "usage: initscope report [--json] [--run ID] [--color=WHEN] [--redact OUT [--redact-name TEXT]...] FILE\n"
     "\n"
     "Print the process tree, how each process ended, the output lines that look like\n"
     "errors and the last events before each failure of the runs in bundle FILE.\n"
@@ -32,10 +33,17 @@ constexpr char kHelp[] =
     "              then report on the copy\n"
     "  --redact-name TEXT\n"
     "              with --redact: names containing TEXT are secret too (repeatable)\n"
+    "  --color=WHEN\n"
+    "              colour the text: auto (default: on a terminal, unless NO_COLOR is set),\n"
+    "              always or never\n"
     "  -h, --help  show this help\n"
+    "\n"
+    "Exit status: 0 reported, 64 bad command line, 65 a bundle that cannot be used,\n"
+    "66 no such bundle, 73 the --redact copy cannot be written.\n"
     "\n"
     "examples:\n"
     "  initscope report ollama.initscope\n"
+    "  initscope report --json --run 1 ollama.initscope\n"
     "  initscope report --redact share.initscope --redact-name HOOK ollama.initscope\n";
 
 // Takes "--redact OUT", "--redact=OUT", "--redact-name TEXT" and "--redact-name=TEXT" out of
@@ -81,6 +89,10 @@ int cmdReport(const QStringList &args)
     QStringList rest = args;
     QString redactTo, why;
     QStringList redactNames;
+    if (!takeColourOption(&rest, &why)) {
+        std::fprintf(stderr, "initscope report: %s\nRun 'initscope report --help' for usage.\n", qPrintable(why));
+        return ExitUsage;
+    }
     if (!takeRedactOptions(&rest, &redactTo, &redactNames, &why)) {
         std::fprintf(stderr, "initscope report: %s\nRun 'initscope report --help' for usage.\n", qPrintable(why));
         return ExitUsage;
@@ -127,7 +139,7 @@ int cmdReport(const QStringList &args)
         QStringList texts;
         for (const Report &r : reports)
             texts.append(formatReportText(r));
-        writeStdout(texts.join(QLatin1Char('\n')).toUtf8());
+        writeStyled(texts.join(QLatin1Char('\n')).toUtf8());
     }
     return std::fflush(stdout) == 0 ? ExitOk : ExitInternal;
 }

@@ -5,6 +5,7 @@
 
 #include "bundle.h"
 #include "bundleruns.h"
+#include "colour.h"
 #include "displaytext.h"
 #include "recording.h"
 #include "retry.h"
@@ -18,13 +19,13 @@
 
 namespace initscope::cli {
 
-int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut);
+int recordAndSummarize(const RecordOptions &options, RecordResult *resultOut, const QString &progressTask);
 
 namespace {
 
 constexpr char kHelp[] =
     "usage: initscope retry [--run N] BUNDLE                  list the variations worth trying\n"
-    "       initscope retry [--run N] [--yes] [-o FILE] [--env K=V]... [--unset K]... BUNDLE VARIATION\n"
+    "       initscope retry [--run N] [--yes] [-o FILE] [--env K=V]... [--unset K]... [--color=WHEN] BUNDLE VARIATION\n"
     "\n"
     "Record the run again with one thing changed (without the shims, each shim alone, another\n"
     "fake-GPU mode, CUDA_VISIBLE_DEVICES, OLLAMA_LLM_LIBRARY, LD_BIND_NOW, another injection\n"
@@ -38,8 +39,19 @@ constexpr char kHelp[] =
     "  --unset K    also remove K from the retry's environment (repeatable)\n"
     "  -o FILE      write the retry to a new bundle FILE instead of adding it to BUNDLE\n"
     "  --yes        run a retry of a bundle recorded on another machine without asking\n"
+    "  --color=WHEN colour the comparison: auto (default: on a terminal, unless NO_COLOR is\n"
+    "               set), always or never\n"
     "  -h, --help   show this help\n"
-    "A retry without a timeout of its own gets 60 s.\n";
+    "A retry without a timeout of its own gets 60 s.\n"
+    "\n"
+    "Exit status: 0 retry stored and compared, 1 a retry from another machine not confirmed,\n"
+    "64 bad command line or variation, 65 the bundle or run cannot be used, 66 no such bundle,\n"
+    "70 the recording failed, 130 interrupted (nothing added).\n"
+    "\n"
+    "examples:\n"
+    "  initscope retry ollama.initscope\n"
+    "  initscope retry --run 1 ollama.initscope without-shims\n"
+    "  initscope retry --env CUDA_VISIBLE_DEVICES=0 -o retry.initscope ollama.initscope as-recorded\n";
 
 int usage(const QString &message)
 {
@@ -67,8 +79,11 @@ bool confirmOnTerminal()
 
 } // namespace
 
-int cmdRetry(const QStringList &args)
+int cmdRetry(const QStringList &arguments)
 {
+    QStringList args = arguments;
+    if (QString why; !takeColourOption(&args, &why))
+        return usage(why);
     QStringList positional, setEnv, unsetEnv;
     qint64 runId = -1;
     QString output;
@@ -180,7 +195,7 @@ int cmdRetry(const QStringList &args)
     options.keepCancelledRun = false; // a cancelled retry shows nothing; it adds no run
     options.forwardOutput = false;
     RecordResult result;
-    recordAndSummarize(options, &result);
+    recordAndSummarize(options, &result, QStringLiteral("retrying %1").arg(variation.id));
     if (result.status != RecordResult::Status::Saved)
         return result.launch.cancelled ? 130 : ExitInternal;
     std::unique_ptr<BundleReader> retried = BundleReader::open(result.bundlePath, &error);
@@ -196,7 +211,7 @@ int cmdRetry(const QStringList &args)
     // The original is read from the file as it was opened above; the new run from the file now.
     const RunDiff diff = diffRuns({reader.get(), run.id, QStringLiteral("%1 run %2 (original)").arg(bundle).arg(run.id)},
                                   {retried.get(), result.runId, QStringLiteral("%1 run %2 (%3)").arg(result.bundlePath).arg(result.runId).arg(variation.title)});
-    writeStdout(formatRunDiffText(diff).toUtf8());
+    writeStyled(formatRunDiffText(diff).toUtf8());
     return ExitOk;
 }
 

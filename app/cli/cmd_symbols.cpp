@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include "bundleruns.h"
+#include "colour.h"
 #include "elfimage.h"
 #include "elffacts.h"
 #include "ingestelf.h"
@@ -25,7 +26,7 @@ namespace initscope::cli {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: initscope symbols [--consumer PATH]... [--reference MANIFEST] [--bundle FILE] [--json] SHIM...\n"
+    "usage: initscope symbols [--consumer PATH]... [--reference MANIFEST] [--bundle FILE] [--json] [--color=WHEN] SHIM...\n"
     "       initscope symbols --bundle FILE [--reference MANIFEST] [--json]\n"
     "       initscope symbols --describe [--json] LIB\n"
     "       initscope symbols --save-manifest OUT.json [--note TEXT] LIB\n"
@@ -48,7 +49,19 @@ constexpr char kHelp[] =
     "  --save-manifest OUT  save LIB's exported interface as a reference manifest, for comparing\n"
     "                       shims with a real driver on machines that have none\n"
     "  --note TEXT          free text stored in the manifest (where and how it was made)\n"
-    "  -h, --help           show this help\n";
+    "  --color=WHEN         colour the text: auto (default: on a terminal, unless NO_COLOR is\n"
+    "                       set), always or never\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Exit status: 0 no check fails with an error, 1 one does, 64 bad command line, 65 a file\n"
+    "that is not ELF, an unreadable manifest or a bundle without a shim's facts, 66 no such\n"
+    "file, 73 --save-manifest cannot write.\n"
+    "\n"
+    "examples:\n"
+    "  initscope symbols --bundle ollama.initscope\n"
+    "  initscope symbols --reference builtin --consumer ./libggml-cuda.so ./libcuda.so.1\n"
+    "  initscope symbols --describe --json ./libcuda.so.1\n"
+    "  initscope symbols --save-manifest driver.json --note \"driver 580\" /usr/lib/x86_64-linux-gnu/libcuda.so.1\n";
 
 int usage(const QString &message)
 {
@@ -181,7 +194,7 @@ int runCheck(const QStringList &shimPaths, const QStringList &consumerPaths, con
     if (json)
         writeJson(symbolCheckToJson(result));
     else
-        writeStdout(formatSymbolCheckText(result).toUtf8());
+        writeStyled(formatSymbolCheckText(result).toUtf8());
     if (std::fflush(stdout) != 0)
         return ExitInternal;
     return result.hasErrors() ? 1 : ExitOk;
@@ -189,8 +202,11 @@ int runCheck(const QStringList &shimPaths, const QStringList &consumerPaths, con
 
 } // namespace
 
-int cmdSymbols(const QStringList &args)
+int cmdSymbols(const QStringList &arguments)
 {
+    QStringList args = arguments;
+    if (QString why; !takeColourOption(&args, &why))
+        return usage(why);
     bool describe = false, json = false;
     QString manifestOut, note, referencePath, bundlePath;
     QStringList files, consumers;
@@ -254,7 +270,7 @@ int cmdSymbols(const QStringList &args)
         if (json)
             writeJson(elfImageToJson(*img));
         else
-            writeStdout(describeText(*img).toUtf8());
+            writeStyled(describeText(*img).toUtf8());
         return std::fflush(stdout) == 0 ? ExitOk : ExitInternal;
     }
     SymbolManifest manifest = manifestFromImage(*img, fileArtifact(QStringLiteral("manifest"), lib).sha256);
