@@ -3,6 +3,7 @@
 #include "bundle.h"
 #include "bundlepage.h"
 #include "displaytext.h"
+#include "exportmenu.h"
 #include "format.h"
 #include "callspanel.h"
 #include "compareview.h"
@@ -154,6 +155,7 @@ void MainWindow::createMenus()
     import->setObjectName(QStringLiteral("importLogAction"));
     import->setStatusTip(QStringLiteral("Turn an Ollama server log (journalctl, docker logs, a terminal) or llama.cpp "
                                         "output into a bundle and diagnose it"));
+    new ExportMenu(this, file);
     file->addSeparator();
     QAction *close = file->addAction(QStringLiteral("&Close"), this,
                                      [this] { closeTab(m_tabs->currentIndex()); });

@@ -27,5 +27,6 @@ int cmdSymbols(const QStringList &args);
 int cmdDevice(const QStringList &args);
 int cmdDiff(const QStringList &args);
 int cmdRetry(const QStringList &args);
+int cmdExport(const QStringList &args);
 
 } // namespace initscope::cli

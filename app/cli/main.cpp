@@ -52,6 +52,8 @@ constexpr Command kCommands[] = {
      initscope::cli::cmdDiff},
     {"retry", "record a run again with one thing changed and show how it differs",
      initscope::cli::cmdRetry},
+    {"export", "write a bundle as a Chrome trace (Perfetto), an HTML report or a Markdown summary",
+     initscope::cli::cmdExport},
     {"demo", "record initscope-probe, print its report and open the GUI",
      initscope::cli::cmdDemo},
 };
@@ -61,7 +63,22 @@ void printUsage(FILE *to)
     std::fprintf(to, "usage: initscope <command> [options]\n\ncommands:\n");
     for (const Command &c : kCommands)
         std::fprintf(to, "  %-8s %s\n", c.name, c.summary);
-    std::fprintf(to, "\nRun 'initscope <command> --help' for the options of one command.\n");
+    std::fprintf(to, "\nRun 'initscope <command> --help' for the options of one command.\n"
+                     "\n"
+                     "Results go to standard output, messages and progress to standard error (progress\n"
+                     "only on a terminal; INITSCOPE_PROGRESS=always|never). Text is coloured on a\n"
+                     "terminal unless NO_COLOR is set (--color=auto|always|never).\n"
+                     "\n"
+                     "Exit status: 0 success, 1 the command's negative answer (a diagnosis without a root\n"
+                     "cause, failed checks, runs that differ), 64 bad command line, 65 unusable input,\n"
+                     "66 no such file, 70 internal error, 73 cannot write; record passes on the recorded\n"
+                     "command's own status. docs/cli.md has the details.\n"
+                     "\n"
+                     "examples:\n"
+                     "  initscope demo\n"
+                     "  initscope record -o run.initscope -- initscope-probe\n"
+                     "  initscope report run.initscope\n"
+                     "  initscope diagnose --json run.initscope\n");
 }
 
 } // namespace
