@@ -20,6 +20,8 @@ packages=(
     gcc-multilib  # the 32-bit test program the recorder cannot enter (tests/fixtures/say.c)
     clang-14 libclang-rt-14-dev  # libFuzzer: the fuzz targets, built and run briefly by the tests (fuzz/)
     curl ca-certificates  # the tests fetch the real ggml CUDA backend once (tests/ggml)
+    dpkg-dev file librsvg2-bin  # the .deb: dpkg-shlibdeps, CPack's ELF detection, PNG icons (packaging/)
+    desktop-file-utils shared-mime-info  # the package test: desktop entry, MIME database (tests/package)
 )
 missing=()
 for p in "${packages[@]}"; do
