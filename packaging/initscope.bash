@@ -95,6 +95,8 @@ _initscope()
         record:--env | retry:--env)
             compopt -o nospace 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -e -S = -- "$cur"); return 0 ;;
+        *:--color | *:--colour)
+            _initscope_words "auto always never" "$cur"; return 0 ;;
         export:--format)
             _initscope_words "chrome html markdown" "$cur"; return 0 ;;
         device:--root)
@@ -110,16 +112,16 @@ _initscope()
             options="-o --output --env --unset --clean-env --timeout -q --quiet --keep-raw --name
                      --shim --inject --config --preset --stop-on --matrix --json --collect
                      --output-cap --redact --no-redact --no-redaction --max-processes -h --help --" ;;
-        report) options="--json --run --redact --redact-name -h --help" ;;
-        diagnose) options="--json --run --ollama-log --save -h --help" ;;
+        report) options="--json --run --redact --redact-name --color -h --help" ;;
+        diagnose) options="--json --run --ollama-log --save --color -h --help" ;;
         symbols)
             options="--consumer --reference --bundle --json --describe --save-manifest --note
-                     -h --help" ;;
-        device) options="--root --bundle --run --json -h --help" ;;
-        diff) options="--run --reference --json -h --help" ;;
-        retry) options="--run --env --unset -o --yes -h --help" ;;
+                     --color -h --help" ;;
+        device) options="--root --bundle --run --json --color -h --help" ;;
+        diff) options="--run --reference --json --color -h --help" ;;
+        retry) options="--run --env --unset -o --yes --color -h --help" ;;
         export) options="--format --run -o --output -h --help" ;;
-        demo) options="-o --output --no-gui -h --help" ;;
+        demo) options="-o --output --no-gui --color -h --help" ;;
         *) return 0 ;;
     esac
     if [[ $cur == -* ]]; then

@@ -159,3 +159,69 @@ TEST(Help, EveryExampleIsAcceptedByItsCommand)
         EXPECT_FALSE(r.err.toLower().contains("unknown option")) << qPrintable(example) << ": " << r.err.constData();
     }
 }
+
+namespace {
+
+QByteArray sourceFile(const char *relative)
+{
+    QFile f(QStringLiteral(INITSCOPE_SOURCE_DIR "/") + QLatin1String(relative));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+// The long options a command's help lists, before its exit status and examples.
+QStringList longOptionsOf(const QByteArray &help)
+{
+    QByteArray options = help;
+    if (const qsizetype end = options.indexOf("\nExit status"); end >= 0)
+        options.truncate(end);
+    if (const qsizetype end = options.indexOf("\nexamples:"); end >= 0)
+        options.truncate(end);
+    QStringList names;
+    static const QRegularExpression re(QStringLiteral("(?<![\\w-])(--[a-z][a-z-]*[a-z])"));
+    for (auto it = re.globalMatch(QString::fromUtf8(options)); it.hasNext();) {
+        const QString name = it.next().captured(1);
+        if (!names.contains(name))
+            names << name;
+    }
+    return names;
+}
+
+} // namespace
+
+// The bash completion and the man page are written by hand; this keeps them in step with the
+// options each command's --help lists, so a new option cannot ship unknown to either.
+TEST(Help, CompletionAndManPageKnowEveryOptionThatEachCommandsHelpLists)
+{
+    const QString completion = QString::fromUtf8(sourceFile("packaging/initscope.bash"));
+    // The man page with its escaped hyphens as plain ones.
+    const QString man = QString::fromUtf8(sourceFile("packaging/initscope.1")).replace(QLatin1String("\\-"), QLatin1String("-"));
+    ASSERT_FALSE(completion.isEmpty());
+    ASSERT_FALSE(man.isEmpty());
+    const QStringList commands = listedCommands();
+    ASSERT_GE(commands.size(), 9);
+    const QString global = man.section(QStringLiteral("\n.SH OPTIONS\n"), 1).section(QStringLiteral("\n.SH "), 0, 0);
+    for (const QString &command : commands) {
+        const QStringList options = longOptionsOf(helpOf(command));
+        EXPECT_FALSE(options.isEmpty()) << qPrintable(command);
+
+        // `command) options="…"` in the completion's list of options per command.
+        const QRegularExpression listRe(QStringLiteral("\\n\\s+%1\\)\\s*options=\"([^\"]*)\"").arg(command));
+        const QRegularExpressionMatch list = listRe.match(completion);
+        ASSERT_TRUE(list.hasMatch()) << "the completion has no options for " << qPrintable(command);
+        const QStringList offered = list.captured(1).simplified().split(QLatin1Char(' '));
+
+        // The command's sections of the man page (diagnose has two), plus the global options.
+        QString sections = global;
+        const QStringList parts = man.split(QStringLiteral("\n.SS \""));
+        for (const QString &part : parts.mid(1)) {
+            if (part.startsWith(command + QLatin1Char(' ')) || part.startsWith(command + QLatin1Char('"')))
+                sections += part.section(QStringLiteral("\n.SH "), 0, 0);
+        }
+        ASSERT_NE(sections, global) << "the man page has no section for " << qPrintable(command);
+        for (const QString &option : options) {
+            EXPECT_TRUE(offered.contains(option)) << "completion of " << qPrintable(command) << " lacks " << qPrintable(option);
+            EXPECT_TRUE(sections.contains(option)) << "man page section of " << qPrintable(command) << " lacks "
+                                                   << qPrintable(option);
+        }
+    }
+}
