@@ -154,7 +154,10 @@ void Progress::update(qint64 done, const QString &detail)
     if (!lock.owns_lock())
         return; // output is being passed on: the next update draws
     m_sinceRender.start();
-    t.line = render(done, detail).toUtf8();
+    QByteArray line = render(done, detail).toUtf8();
+    if (t.drawn && line == t.line)
+        return; // the screen says it already
+    t.line = std::move(line);
     t.wanted = true;
     if (t.atLineStart && (!t.sinceDraw.isValid() || t.sinceDraw.elapsed() >= kRedrawMs))
         drawLocked(t);
