@@ -10,11 +10,14 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QTemporaryDir>
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 using namespace initscope;
 
@@ -123,6 +126,67 @@ TEST_F(CliExport, RecordedDeathInsideCuInitIsAnUnfinishedCallBesideEveryComplete
     EXPECT_EQ(xUnfinished, 1);
     EXPECT_EQ(crashInstants, 1);
     EXPECT_GE(rootCauses, 1);
+}
+
+// Perfetto's importer drops a complete event that ends inside another one it started within;
+// chrome://tracing draws such pairs over each other. A real run where runtime calls enclose
+// driver calls (the CUDA runtime on the fake GPU) and one with a forked child, an exec'd one and
+// worker threads calling at once: on every thread, each slice lies wholly inside the one that
+// encloses its start.
+TEST_F(CliExport, ChromeTraceSlicesOfEveryThreadNestStrictly)
+{
+    const QString fake = QStringLiteral(FAKEGPU_DIR "/default/libcuda.so.1");
+    const QList<QStringList> targets = {
+        {QStringLiteral(INITSCOPE_BIN_DIR "/initscope-probe"), QStringLiteral("--runtime-only")},
+        {QStringLiteral(FIXTURE_DIR "/fork_calls"), QStringLiteral("mid"), QStringLiteral("4"), QStringLiteral("200"),
+         QStringLiteral("50")},
+    };
+    for (const QStringList &target : targets) {
+        const QString recorded = dir.filePath(QFileInfo(target.first()).fileName() + QStringLiteral(".initscope"));
+        const Result record = runCli(QStringList{QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"),
+                                                 recorded, QStringLiteral("--shim"), fake, QStringLiteral("--")} +
+                                     target);
+        ASSERT_TRUE(QFileInfo::exists(recorded)) << record.err.toStdString();
+        const QString out = dir.filePath(QFileInfo(target.first()).fileName() + QStringLiteral(".json"));
+        const Result exported = runCli({QStringLiteral("export"), QStringLiteral("-o"), out, recorded});
+        ASSERT_EQ(exported.exitCode, 0) << exported.err.toStdString();
+        const QJsonDocument doc = QJsonDocument::fromJson(readAll(out));
+        // (pid, tid) -> its slices as [start, end), in microseconds.
+        QMap<QPair<qint64, qint64>, QList<QPair<double, double>>> slices;
+        for (const QJsonValue &v : doc.object().value(QStringLiteral("traceEvents")).toArray()) {
+            const QJsonObject e = v.toObject();
+            if (e.value(QStringLiteral("ph")).toString() != QLatin1String("X"))
+                continue;
+            const double ts = e.value(QStringLiteral("ts")).toDouble();
+            slices[{e.value(QStringLiteral("pid")).toInteger(), e.value(QStringLiteral("tid")).toInteger()}].append(
+                {ts, ts + e.value(QStringLiteral("dur")).toDouble()});
+        }
+        ASSERT_FALSE(slices.isEmpty()) << qPrintable(target.first());
+        int nested = 0;
+        for (auto it = slices.begin(); it != slices.end(); ++it) {
+            QList<QPair<double, double>> list = it.value();
+            std::sort(list.begin(), list.end(), [](const auto &a, const auto &b) {
+                return a.first < b.first || (a.first == b.first && a.second > b.second);
+            });
+            QList<QPair<double, double>> open;
+            for (const auto &slice : list) {
+                while (!open.isEmpty() && open.last().second <= slice.first)
+                    open.removeLast();
+                if (!open.isEmpty()) {
+                    ++nested;
+                    EXPECT_LE(slice.second, open.last().second + 1e-6)
+                        << qPrintable(target.first()) << " pid " << it.key().first << " tid " << it.key().second
+                        << ": a slice [" << slice.first << ", " << slice.second << ") ends after the one around it ["
+                        << open.last().first << ", " << open.last().second << ")";
+                }
+                open.append(slice);
+            }
+        }
+        if (target.first().endsWith(QLatin1String("initscope-probe")))
+            EXPECT_GT(nested, 0) << "the runtime's calls enclose the driver calls they make";
+        else
+            EXPECT_EQ(slices.size(), 7) << "5 threads of the parent, the forked child, the exec'd one";
+    }
 }
 
 TEST_F(CliExport, FormatFollowsTheOutputsNameAndStandardOutputGetsTheSameBytes)
