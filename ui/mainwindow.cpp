@@ -98,6 +98,9 @@ MainWindow::MainWindow(QWidget *parent)
 {
     registerIcons();
     setWindowTitle(QStringLiteral("InitScope"));
+    // The installed theme's icon where there is one (hicolor, from the package), else the same
+    // drawing built in: a window list or task bar shows InitScope's icon either way.
+    setWindowIcon(QIcon::fromTheme(QStringLiteral("initscope"), QIcon(QStringLiteral(":/icons/initscope.svg"))));
     setAcceptDrops(true);
 
     m_errorTitle = kOpenBundleTitle;

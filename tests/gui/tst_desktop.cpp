@@ -197,6 +197,20 @@ TEST_F(DesktopTest, ToolbarIconsAreSvgAndSharpAtTwiceTheScale)
     EXPECT_EQ(icons, 6) << "open, import log, previous error, next error, next call of the same function, retry";
 }
 
+TEST_F(DesktopTest, WindowCarriesTheApplicationIcon)
+{
+    MainWindow window;
+    const QIcon icon = window.windowIcon();
+    ASSERT_FALSE(icon.isNull()) << "no window icon: task bars show a generic one";
+    const QImage image = icon.pixmap(QSize(32, 32), 1.0).toImage();
+    ASSERT_EQ(image.size(), QSize(32, 32));
+    int opaque = 0;
+    for (int y = 0; y < image.height(); ++y)
+        for (int x = 0; x < image.width(); ++x)
+            opaque += qAlpha(image.pixel(x, y)) > 200 ? 1 : 0;
+    EXPECT_GT(opaque, 32 * 32 / 2) << "the icon draws little: the built-in drawing is missing";
+}
+
 TEST_F(DesktopTest, ShortcutsDialogListsTheKeysOfEveryMenu)
 {
     MainWindow window;
