@@ -124,9 +124,10 @@ QString Progress::render(qint64 done, const QString &detail) const
     QString line = QStringLiteral("initscope: ") + m_task;
     if (m_total > 0) {
         const qint64 percent = qBound(qint64(0), done * 100 / m_total, qint64(100));
-        line += QStringLiteral(" %1% (%2 of %3)")
-                    .arg(percent)
-                    .arg(humanCount(done, m_unit), humanCount(m_total, m_unit));
+        // "(42 MiB of 115 MiB)", "(32768 of 200012 events)"
+        line += m_unit == QLatin1String("bytes") || m_unit.isEmpty()
+                    ? QStringLiteral(" %1% (%2 of %3)").arg(percent).arg(humanCount(done, m_unit), humanCount(m_total, m_unit))
+                    : QStringLiteral(" %1% (%2 of %3 %4)").arg(percent).arg(done).arg(m_total).arg(m_unit);
     } else if (done > 0) {
         line += QStringLiteral(" (%1)").arg(humanCount(done, m_unit));
     }

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 using namespace initscope::test;
 
 namespace {
@@ -190,4 +192,40 @@ TEST(IngestProgress, CountsUpToTheTotalOfTheRawRecords)
         last = done;
     }
     EXPECT_EQ(last, total);
+}
+
+// `initscope export` of a run of 200,000 calls (a real recording on the fake GPU): the line counts
+// the events written, on a terminal, and ends erased; piped, nothing of it; the file is the same.
+TEST(ExportProgress, CountsTheEventsWrittenOnATerminalAndNothingOnAPipe)
+{
+    QTemporaryDir dir;
+    ASSERT_TRUE(dir.isValid());
+    const QString bundle = dir.filePath(QStringLiteral("calls.initscope"));
+    const CliResult record = runPiped({QStringLiteral("record"), QStringLiteral("-q"), QStringLiteral("-o"), bundle,
+                                       QStringLiteral("--shim"), QStringLiteral(FAKEGPU_DIR "/libcuda.so.1"),
+                                       QStringLiteral("--"), QStringLiteral(FIXTURE_DIR "/fork_calls"),
+                                       QStringLiteral("single"), QStringLiteral("100000")});
+    ASSERT_EQ(record.exitCode, 0) << record.err.constData();
+
+    const QString onTerminal = dir.filePath(QStringLiteral("terminal.json"));
+    const CliResult shown = runInTerminal({QStringLiteral("export"), QStringLiteral("-o"), onTerminal, bundle});
+    ASSERT_EQ(shown.exitCode, 0) << shown.out.constData();
+    static const QRegularExpression line(QStringLiteral("\\rinitscope: exporting chrome (\\d+)% \\((\\d+) of (\\d+) events\\)"));
+    QList<int> percents;
+    for (auto it = line.globalMatch(QString::fromLatin1(shown.out)); it.hasNext();) {
+        const QRegularExpressionMatch m = it.next();
+        percents.append(m.captured(1).toInt());
+        EXPECT_GE(m.captured(3).toLongLong(), 200000) << "the total counts every call";
+    }
+    ASSERT_FALSE(percents.isEmpty()) << "no progress line: " << shown.out.left(400).constData();
+    EXPECT_TRUE(std::is_sorted(percents.begin(), percents.end())) << "the count only goes up";
+    EXPECT_TRUE(shown.out.endsWith("\r\x1b[K")) << "the line is erased at the end";
+
+    const QString piped = dir.filePath(QStringLiteral("piped.json"));
+    const CliResult quiet = runPiped({QStringLiteral("export"), QStringLiteral("-o"), piped, bundle});
+    ASSERT_EQ(quiet.exitCode, 0) << quiet.err.constData();
+    EXPECT_TRUE(quiet.err.isEmpty()) << quiet.err.left(200).constData();
+    QFile a(onTerminal), b(piped);
+    ASSERT_TRUE(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    EXPECT_EQ(a.size(), b.size()) << "the same export either way";
 }
