@@ -22,4 +22,16 @@ function(initscope_add_test name)
         list(APPEND props ENVIRONMENT "${ARG_ENV}")
     endif()
     gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
+    # gtest_discover_tests hands PROPERTIES on as one flat list, so a second label would be read
+    # as a property name: every label is set again, as a list, by a file CTest reads after the
+    # discovered tests (they are in ${name}_TESTS by then).
+    list(LENGTH ARG_LABELS label_count)
+    if(label_count GREATER 1)
+        set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+        file(WRITE ${labels_file}
+            "if(${name}_TESTS)\n"
+            "    set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${ARG_LABELS}\")\n"
+            "endif()\n")
+        set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
+    endif()
 endfunction()
