@@ -82,7 +82,7 @@ class HtmlRun
 {
 public:
     HtmlRun(const BundleReader &reader, const Run &run)
-        : m_reader(reader), m_report(buildReport(reader, run.id)), m_diagnosis(diagnose(reader, run.id))
+        : m_reader(reader), m_diagnosis(diagnose(reader, run.id)), m_report(buildReport(reader, run.id, m_diagnosis))
     {
         for (const ReportProcess &rp : std::as_const(m_report.processes))
             m_labels.insert(rp.process.id, QStringLiteral("%1 (%2)").arg(programName(rp.process)).arg(rp.process.pid));
@@ -110,8 +110,8 @@ private:
     QString device() const;
 
     const BundleReader &m_reader;
+    Diagnosis m_diagnosis; // before m_report, which is built with it
     Report m_report;
-    Diagnosis m_diagnosis;
     QHash<qint64, QString> m_labels;
 };
 

@@ -25,8 +25,8 @@ constexpr qsizetype kCellChars = 80;
 
 QString runSummary(const BundleReader &reader, const Run &run)
 {
-    const Report report = buildReport(reader, run.id);
     const Diagnosis diagnosis = diagnose(reader, run.id);
+    const Report report = buildReport(reader, run.id, diagnosis);
     QString out;
     out += QStringLiteral("## InitScope: run %1 — %2\n\n").arg(QString::number(run.id), markdownText(run.name, kCellChars));
     out += QStringLiteral("- **Command:** %1\n").arg(run.command.isEmpty() ? QStringLiteral("unknown")

@@ -288,6 +288,11 @@ QList<ReportProcess> orderTree(QList<Process> procs)
 
 Report buildReport(const BundleReader &reader, qint64 runId)
 {
+    return buildReport(reader, runId, diagnose(reader, runId));
+}
+
+Report buildReport(const BundleReader &reader, qint64 runId, const Diagnosis &diagnosis)
+{
     Report report;
     report.bundlePath = reader.path();
     report.bundleFormatVersion = reader.formatVersion();
@@ -297,7 +302,7 @@ Report buildReport(const BundleReader &reader, qint64 runId)
             report.run = r;
     }
     report.processes = orderTree(reader.processes(runId));
-    report.topFinding = formatTopFinding(diagnose(reader, runId));
+    report.topFinding = formatTopFinding(diagnosis);
 
     for (ReportProcess &rp : report.processes) {
         const Process &p = rp.process;

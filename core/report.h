@@ -15,6 +15,8 @@
 
 namespace initscope {
 
+struct Diagnosis;
+
 class BundleReader;
 
 inline constexpr int kReportJsonVersion = 1;
@@ -96,6 +98,8 @@ struct Report {
 
 // Reads everything the report needs for one run. runId must be one of reader.runs().
 Report buildReport(const BundleReader &reader, qint64 runId);
+// The same with the run's diagnosis already made (an export shows both): not made twice.
+Report buildReport(const BundleReader &reader, qint64 runId, const Diagnosis &diagnosis);
 
 // Linux signal numbers (x86-64 and arm64 share them) to names, independent of the host that
 // opens the bundle. "SIG?" for numbers without a name.

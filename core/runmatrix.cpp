@@ -124,7 +124,7 @@ MatrixOutcome summarizeMatrixRun(const QString &variation, const QString &bundle
         o.errorLine = d.findings.first().errorLine;
     }
     if (o.errorLine.isEmpty()) {
-        const Report r = buildReport(*reader, run.id);
+        const Report r = buildReport(*reader, run.id, d);
         for (const ReportProcess &p : r.processes)
             if (!p.errorLines.isEmpty() && o.errorLine.isEmpty())
                 o.errorLine = p.errorLines.first().text;
