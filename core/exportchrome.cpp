@@ -216,7 +216,7 @@ void ChromeExporter::header(const QList<Run> &runs)
         b.append(",\"run ").append(QByteArray::number(r.id)).append("\":");
         appendJsonString(&b, QStringLiteral("%1; command: %2; host: %3; started %4; %5")
                                  .arg(r.name, commandLine(r.command), r.hostname, wallTimeUtc(r.startRealtimeNs),
-                                      runResult(r)));
+                                      describeRunEnd(r)));
     }
     b.append("},\"traceEvents\":[");
 }

@@ -128,25 +128,6 @@ QString readFailure(const BundleReader &reader)
     return {};
 }
 
-QString commandLine(const QStringList &argv)
-{
-    const auto plain = [](QChar c) {
-        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') ||
-               QStringView(u"_@%+=:,./-").contains(c);
-    };
-    QStringList parts;
-    for (const QString &arg : argv) {
-        if (!arg.isEmpty() && std::all_of(arg.begin(), arg.end(), plain)) {
-            parts.append(arg);
-            continue;
-        }
-        QString quoted = arg;
-        quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-        parts.append(QLatin1Char('\'') + quoted + QLatin1Char('\''));
-    }
-    return parts.join(QLatin1Char(' '));
-}
-
 QString programName(const Process &process)
 {
     QString path = process.exe.isEmpty() ? process.argv.value(0) : process.exe;
@@ -154,22 +135,6 @@ QString programName(const Process &process)
     if (slash >= 0 && slash + 1 < path.size())
         path = path.mid(slash + 1);
     return path.isEmpty() ? QStringLiteral("?") : path;
-}
-
-QString runResult(const Run &run)
-{
-    QStringList parts;
-    if (run.timedOut)
-        parts.append(QStringLiteral("timed out"));
-    if (run.cancelled)
-        parts.append(QStringLiteral("cancelled"));
-    if (run.exitCode)
-        parts.append(QStringLiteral("exit code %1").arg(*run.exitCode));
-    if (run.exitSignal)
-        parts.append(QStringLiteral("killed by signal %1 (%2)").arg(signalName(*run.exitSignal)).arg(*run.exitSignal));
-    if (parts.isEmpty())
-        parts.append(QStringLiteral("unknown"));
-    return parts.join(QStringLiteral("; "));
 }
 
 QString wallTimeUtc(qint64 realtimeNs)

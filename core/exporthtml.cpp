@@ -130,7 +130,7 @@ QString HtmlRun::header() const
     fact(QStringLiteral("Duration"), QStringLiteral("%1 ms").arg(formatMs(run.durationNs)));
     const bool bad = run.timedOut || run.cancelled || run.exitSignal || (run.exitCode && *run.exitCode != 0);
     fact(QStringLiteral("Result"), QStringLiteral("<span class=\"%1\">%2</span>")
-                                       .arg(bad ? QStringLiteral("failed") : QString(), html(runResult(run))));
+                                       .arg(bad ? QStringLiteral("failed") : QString(), html(describeRunEnd(run))));
     if (!run.recorderVersion.isEmpty())
         fact(QStringLiteral("Recorder"), htmlElided(run.recorderVersion, kCellChars));
     fact(QStringLiteral("Processes"), QString::number(m_report.processes.size()));

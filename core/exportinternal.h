@@ -28,12 +28,8 @@ QList<Run> runsToExport(const BundleReader &reader, const ExportOptions &options
 // "Could not read FILE to the end: …" when a query of the reader failed, else empty.
 QString readFailure(const BundleReader &reader);
 
-// argv as a shell would take it back: plain words as they are, others in single quotes.
-QString commandLine(const QStringList &argv);
 // The program's file name: the exe's last component, else argv[0]'s, else "?".
 QString programName(const Process &process);
-// "exit code 1", "killed by signal SIGSEGV (11)", "timed out; killed by signal …", "unknown".
-QString runResult(const Run &run);
 // "2026-01-05 10:30:21.118 UTC", or "unknown" for 0.
 QString wallTimeUtc(qint64 realtimeNs);
 // ns as microseconds with three decimals, the unit of the trace-event format: "1234.567".

@@ -34,7 +34,7 @@ QString runSummary(const BundleReader &reader, const Run &run)
     out += QStringLiteral("- **Host:** %1, **started** %2, **duration** %3 ms\n")
                .arg(run.hostname.isEmpty() ? QStringLiteral("unknown") : markdownText(run.hostname, kCellChars),
                     wallTimeUtc(run.startRealtimeNs), formatMs(run.durationNs));
-    out += QStringLiteral("- **Result:** %1\n\n").arg(runResult(run));
+    out += QStringLiteral("- **Result:** %1\n\n").arg(describeRunEnd(run));
 
     out += QStringLiteral("### Diagnosis\n\n");
     for (const QString &note : diagnosis.notes)

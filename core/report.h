@@ -107,6 +107,13 @@ QString signalName(int signal);
 // "exit code 1", "killed by signal SIGSEGV (11) [core dumped]", "still running or unknown",
 // "exec'd".
 QString describeEnd(const Process &process);
+// How a run ended, the reason InitScope stopped it first: "timed out; killed by signal SIGTERM
+// (15)", "exit code 1", "unknown".
+QString describeRunEnd(const Run &run);
+// An argument as a shell would take it back: plain words as they are, others in single quotes.
+QString shellQuote(const QString &arg);
+// argv joined by spaces, each argument through shellQuote().
+QString commandLine(const QStringList &argv);
 // ns since run start as milliseconds with three decimals, e.g. "1234.568".
 QString formatMs(qint64 ns);
 

@@ -35,27 +35,6 @@ QString shorten(QStringView s, int limit)
     return display::elide(s, limit);
 }
 
-QString shellQuote(const QString &arg)
-{
-    const auto plain = [](QChar c) {
-        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') ||
-               QStringView(u"_@%+=:,./-").contains(c);
-    };
-    if (!arg.isEmpty() && std::all_of(arg.begin(), arg.end(), plain))
-        return arg;
-    QString quoted = arg;
-    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
-    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
-}
-
-QString commandLine(const QStringList &argv)
-{
-    QStringList parts;
-    for (const QString &a : argv)
-        parts.append(shellQuote(a));
-    return parts.join(QLatin1Char(' '));
-}
-
 QString processLabel(const ReportProcess &rp)
 {
     const Process &p = rp.process;
@@ -71,24 +50,6 @@ QString processLabel(const ReportProcess &rp)
     return shorten(label, kLabelLimit);
 }
 
-QString runResult(const Run &run)
-{
-    // The reason InitScope stopped the run comes first: the signal that follows is its effect.
-    QStringList parts;
-    if (run.timedOut)
-        parts.append(QStringLiteral("timed out"));
-    if (run.cancelled)
-        parts.append(QStringLiteral("cancelled"));
-    if (run.exitCode)
-        parts.append(QStringLiteral("exit code %1").arg(*run.exitCode));
-    if (run.exitSignal)
-        parts.append(QStringLiteral("killed by signal %1 (%2)")
-                         .arg(signalName(*run.exitSignal))
-                         .arg(*run.exitSignal));
-    if (parts.isEmpty())
-        parts.append(QStringLiteral("unknown"));
-    return parts.join(QStringLiteral("; "));
-}
 
 QDateTime wallTime(qint64 ns)
 {
@@ -211,7 +172,7 @@ QString formatReportText(const Report &report)
         started += QStringLiteral(" on ") + shorten(run.hostname, kLabelLimit);
     out.append(QStringLiteral("  started   %1").arg(started));
     out.append(QStringLiteral("  duration  %1 ms").arg(formatMs(run.durationNs)));
-    out.append(QStringLiteral("  result    %1").arg(runResult(run)));
+    out.append(QStringLiteral("  result    %1").arg(describeRunEnd(run)));
     out.append(QString());
 
     // What went wrong, before the evidence (initscope diagnose gives every finding).
@@ -577,7 +538,7 @@ QJsonObject runReportToJson(const Report &report)
          run.exitSignal ? QJsonValue(signalName(*run.exitSignal)) : QJsonValue()},
         {QStringLiteral("timedOut"), run.timedOut},
         {QStringLiteral("cancelled"), run.cancelled},
-        {QStringLiteral("text"), runResult(run)},
+        {QStringLiteral("text"), describeRunEnd(run)},
     };
     return {
         {QStringLiteral("id"), run.id},
@@ -616,6 +577,46 @@ QJsonObject reportsToJson(const QList<Report> &reports, const QString &bundlePat
 QJsonObject reportToJson(const Report &report)
 {
     return reportsToJson({report}, report.bundlePath, report.bundleFormatVersion);
+}
+
+QString describeRunEnd(const Run &run)
+{
+    // The reason InitScope stopped the run comes first: the signal that follows is its effect.
+    QStringList parts;
+    if (run.timedOut)
+        parts.append(QStringLiteral("timed out"));
+    if (run.cancelled)
+        parts.append(QStringLiteral("cancelled"));
+    if (run.exitCode)
+        parts.append(QStringLiteral("exit code %1").arg(*run.exitCode));
+    if (run.exitSignal)
+        parts.append(QStringLiteral("killed by signal %1 (%2)")
+                         .arg(signalName(*run.exitSignal))
+                         .arg(*run.exitSignal));
+    if (parts.isEmpty())
+        parts.append(QStringLiteral("unknown"));
+    return parts.join(QStringLiteral("; "));
+}
+
+QString shellQuote(const QString &arg)
+{
+    const auto plain = [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') ||
+               QStringView(u"_@%+=:,./-").contains(c);
+    };
+    if (!arg.isEmpty() && std::all_of(arg.begin(), arg.end(), plain))
+        return arg;
+    QString quoted = arg;
+    quoted.replace(QLatin1Char('\''), QStringLiteral("'\\''"));
+    return QLatin1Char('\'') + quoted + QLatin1Char('\'');
+}
+
+QString commandLine(const QStringList &argv)
+{
+    QStringList parts;
+    for (const QString &a : argv)
+        parts.append(shellQuote(a));
+    return parts.join(QLatin1Char(' '));
 }
 
 } // namespace initscope
