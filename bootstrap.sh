@@ -22,6 +22,7 @@ packages=(
     curl ca-certificates  # the tests fetch the real ggml CUDA backend once (tests/ggml)
     dpkg-dev file librsvg2-bin  # the .deb: dpkg-shlibdeps, CPack's ELF detection, PNG icons (packaging/)
     desktop-file-utils shared-mime-info  # the package test: desktop entry, MIME database (tests/package)
+    python3  # a second JSON reader for the Chrome trace export (tests/export)
 )
 missing=()
 for p in "${packages[@]}"; do
