@@ -9,12 +9,14 @@
 #include "mainwindow.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMenu>
 #include <QMenuBar>
+#include <QPixmap>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -78,6 +80,15 @@ TEST_F(GuiExport, ExportIsInTheFileMenuWithItsShortcut)
     EXPECT_TRUE(file->actions().contains(menu->action()));
     EXPECT_EQ(menu->action()->shortcut(), QKeySequence(QStringLiteral("Ctrl+E")));
     EXPECT_EQ(menu->action()->text(), QStringLiteral("&Export…"));
+
+    // The open menu, as a person sees it: Export enabled for the bundle in front.
+    file->popup(window->mapToGlobal(QPoint(8, 8)));
+    QApplication::processEvents();
+    EXPECT_TRUE(menu->action()->isEnabled());
+    const QPixmap shot = file->grab();
+    EXPECT_FALSE(shot.isNull());
+    shot.save(initscope::testing::artifactsDir() + QStringLiteral("/gui_file_menu.png"));
+    file->hide();
 }
 
 TEST_F(GuiExport, EachFormatIsWrittenFromTheCurrentRunAsTheFileNameAsks)
