@@ -46,6 +46,20 @@ protected:
         ASSERT_TRUE(reader) << error.message.toStdString();
     }
 
+    // The bundles of tests/cli/hostilebundle.h (markup, escapes, bidi, 5 MiB values), opened.
+    std::unique_ptr<BundleReader> openHostileBundle(test::HostileBundle *ids = nullptr)
+    {
+        const QString hostilePath = dir.filePath(QStringLiteral("hostile.initscope"));
+        test::HostileBundle hostile;
+        QString why;
+        EXPECT_TRUE(test::writeHostileBundle(hostilePath, dir.filePath(QStringLiteral("markers")), ids ? ids : &hostile, &why))
+            << why.toStdString();
+        BundleError error;
+        auto opened = BundleReader::open(hostilePath, &error);
+        EXPECT_TRUE(opened) << error.message.toStdString();
+        return opened;
+    }
+
     QByteArray exported(ExportFormat format, QList<qint64> runs = {}, const BundleReader *from = nullptr)
     {
         ExportOptions options;
@@ -287,12 +301,8 @@ TEST_F(ExportTest, ChromeTraceOfTheReportFixtureHasExactlyItsCalls)
 
 TEST_F(ExportTest, ChromeTraceOfAHostileBundleIsValidJsonWithNothingInvisibleOrRaw)
 {
-    const QString hostilePath = dir.filePath(QStringLiteral("hostile.initscope"));
     test::HostileBundle hostile;
-    QString why;
-    ASSERT_TRUE(test::writeHostileBundle(hostilePath, dir.filePath(QStringLiteral("markers")), &hostile, &why));
-    BundleError error;
-    const auto hostileReader = BundleReader::open(hostilePath, &error);
+    const auto hostileReader = openHostileBundle(&hostile);
     ASSERT_TRUE(hostileReader);
     const QByteArray bytes = exported(ExportFormat::ChromeTrace, {}, hostileReader.get());
     QString what;
@@ -322,12 +332,7 @@ TEST_F(ExportTest, ChromeTracePassesPythonsJsonParser)
     // bootstrap.sh installs python3: without it this check fails, it is never skipped.
     const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
     ASSERT_FALSE(python.isEmpty()) << "python3 is not installed (./bootstrap.sh installs it)";
-    const QString hostilePath = dir.filePath(QStringLiteral("hostile.initscope"));
-    test::HostileBundle hostile;
-    QString why;
-    ASSERT_TRUE(test::writeHostileBundle(hostilePath, dir.filePath(QStringLiteral("markers")), &hostile, &why));
-    BundleError error;
-    const auto hostileReader = BundleReader::open(hostilePath, &error);
+    const auto hostileReader = openHostileBundle();
     ASSERT_TRUE(hostileReader);
     for (const BundleReader *from : {reader.get(), hostileReader.get()}) {
         const QString out = dir.filePath(QStringLiteral("trace.json"));
@@ -405,12 +410,7 @@ TEST_F(ExportTest, HtmlReportHasDiagnosisTimelineAndTables)
 
 TEST_F(ExportTest, HtmlAndMarkdownOfAHostileBundleShowNothingInvisibleOrRaw)
 {
-    const QString hostilePath = dir.filePath(QStringLiteral("hostile.initscope"));
-    test::HostileBundle hostile;
-    QString why;
-    ASSERT_TRUE(test::writeHostileBundle(hostilePath, dir.filePath(QStringLiteral("markers")), &hostile, &why));
-    BundleError error;
-    const auto hostileReader = BundleReader::open(hostilePath, &error);
+    const auto hostileReader = openHostileBundle();
     ASSERT_TRUE(hostileReader);
     for (ExportFormat format : {ExportFormat::Html, ExportFormat::Markdown}) {
         const QByteArray bytes = exported(format, {}, hostileReader.get());
